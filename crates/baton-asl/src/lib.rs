@@ -1,0 +1,1 @@
+//! Amazon States Language model: parse, validate and lint state machine definitions. Pure.
