@@ -1,0 +1,528 @@
+//! Runtime values. Input JSON is borrowed in place (`JArray`/`JObject`/`Str`),
+//! values produced by evaluation are reference counted.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value as Json;
+
+use crate::ast::{LambdaDef, RegexDef, TransformDef};
+use crate::env::Env;
+use crate::error::Error;
+
+/// An owned object map.
+pub(crate) type Obj<'a> = IndexMap<Arc<str>, Value<'a>>;
+
+/// An evaluation-produced object (dropped iteratively, so deep nesting cannot overflow the stack).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Object<'a>(pub Obj<'a>);
+
+impl<'a> std::ops::Deref for Object<'a> {
+    type Target = Obj<'a>;
+    fn deref(&self) -> &Obj<'a> {
+        &self.0
+    }
+}
+
+impl<'a> std::ops::DerefMut for Object<'a> {
+    fn deref_mut(&mut self) -> &mut Obj<'a> {
+        &mut self.0
+    }
+}
+
+/// Runs `f`, growing the stack on the heap first when little of it is left, so deep
+/// recursion (nested expressions or values) cannot overflow the caller's thread stack.
+pub(crate) fn guard<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, f)
+}
+
+fn is_container(v: &Value<'_>) -> bool {
+    matches!(v, Value::Array(_) | Value::Object(_))
+}
+
+/// Drops nested containers without recursion.
+fn drop_iteratively(mut stack: Vec<Value<'_>>) {
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(a) => {
+                if let Ok(mut arr) = Arc::try_unwrap(a) {
+                    stack.append(&mut arr.items);
+                }
+            }
+            Value::Object(o) => {
+                if let Ok(mut obj) = Arc::try_unwrap(o) {
+                    stack.extend(obj.0.drain(..).map(|(_, v)| v));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Object<'_> {
+    fn drop(&mut self) {
+        if self.0.values().any(is_container) {
+            drop_iteratively(self.0.drain(..).map(|(_, v)| v).collect());
+        }
+    }
+}
+
+impl Drop for Array<'_> {
+    fn drop(&mut self) {
+        if self.items.iter().any(is_container) {
+            drop_iteratively(std::mem::take(&mut self.items));
+        }
+    }
+}
+
+/// An evaluation-produced array, with JSONata's sequence flags.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Array<'a> {
+    pub items: Vec<Value<'a>>,
+    pub seq: bool,
+    pub keep: bool,
+    pub cons: bool,
+    pub outer: bool,
+}
+
+/// A tuple in a tuple stream: `@` plus named bindings.
+#[derive(Debug, Clone)]
+pub(crate) struct Tuple<'a> {
+    pub at: Value<'a>,
+    pub binds: Vec<(Arc<str>, Value<'a>)>,
+}
+
+impl<'a> Array<'a> {
+    pub(crate) fn new(items: Vec<Value<'a>>, seq: bool) -> Self {
+        Array {
+            items,
+            seq,
+            keep: false,
+            cons: false,
+            outer: false,
+        }
+    }
+}
+
+impl<'a> Tuple<'a> {
+    pub(crate) fn new(at: Value<'a>) -> Self {
+        Tuple {
+            at,
+            binds: Vec::new(),
+        }
+    }
+    pub(crate) fn set(&mut self, name: &Arc<str>, v: Value<'a>) {
+        if let Some(slot) = self.binds.iter_mut().find(|(k, _)| k == name) {
+            slot.1 = v;
+        } else {
+            self.binds.push((name.clone(), v));
+        }
+    }
+}
+
+/// A closure created from a lambda definition.
+#[derive(Debug)]
+pub(crate) struct Lambda<'a> {
+    pub def: Arc<LambdaDef>,
+    pub params: Vec<Arc<str>>,
+    pub input: Value<'a>,
+    pub env: Env<'a>,
+    pub partial: bool,
+}
+
+/// Callable values.
+#[derive(Debug)]
+pub(crate) enum Func<'a> {
+    Lambda(Lambda<'a>),
+    Builtin(crate::functions::Builtin),
+    Host(Arc<str>),
+    Regex(Arc<RegexDef>),
+    RegexNext {
+        re: Arc<RegexDef>,
+        text: Arc<str>,
+        from: usize,
+    },
+    Transform {
+        def: Arc<TransformDef>,
+        env: Env<'a>,
+    },
+    Partial {
+        func: Value<'a>,
+        args: Vec<Option<Value<'a>>>,
+    },
+    Chain(Value<'a>, Value<'a>),
+}
+
+/// A JSONata runtime value.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Value<'a> {
+    #[default]
+    Undefined,
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(&'a str),
+    String(Arc<str>),
+    JArray(&'a [Json]),
+    JObject(&'a serde_json::Map<String, Json>),
+    Array(Arc<Array<'a>>),
+    Object(Arc<Object<'a>>),
+    Func(Arc<Func<'a>>),
+    Tuples(Arc<Vec<Tuple<'a>>>),
+}
+
+impl<'a> Value<'a> {
+    pub(crate) fn from_json(j: &'a Json) -> Self {
+        match j {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Bool(*b),
+            Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Json::String(s) => Value::Str(s),
+            Json::Array(a) => Value::JArray(a),
+            Json::Object(o) => Value::JObject(o),
+        }
+    }
+
+    pub(crate) fn string(s: impl Into<Arc<str>>) -> Self {
+        Value::String(s.into())
+    }
+
+    pub(crate) fn seq(items: Vec<Value<'a>>) -> Self {
+        Value::Array(Arc::new(Array::new(items, true)))
+    }
+
+    pub(crate) fn array(items: Vec<Value<'a>>) -> Self {
+        Value::Array(Arc::new(Array::new(items, false)))
+    }
+
+    /// The outer-wrapper sequence used when the focus is a JSON array.
+    pub(crate) fn outer(v: Value<'a>) -> Self {
+        let mut a = Array::new(vec![v], true);
+        a.outer = true;
+        Value::Array(Arc::new(a))
+    }
+
+    pub(crate) fn object(o: Obj<'a>) -> Self {
+        Value::Object(Arc::new(Object(o)))
+    }
+
+    pub(crate) fn func(f: Func<'a>) -> Self {
+        Value::Func(Arc::new(f))
+    }
+
+    pub(crate) fn is_undef(&self) -> bool {
+        matches!(self, Value::Undefined)
+    }
+
+    pub(crate) fn is_array(&self) -> bool {
+        matches!(self, Value::Array(_) | Value::JArray(_))
+    }
+
+    pub(crate) fn is_object(&self) -> bool {
+        matches!(self, Value::Object(_) | Value::JObject(_))
+    }
+
+    pub(crate) fn is_func(&self) -> bool {
+        matches!(self, Value::Func(_))
+    }
+
+    pub(crate) fn is_seq(&self) -> bool {
+        matches!(self, Value::Array(a) if a.seq)
+    }
+
+    pub(crate) fn is_cons(&self) -> bool {
+        matches!(self, Value::Array(a) if a.cons)
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn is_string(&self) -> bool {
+        matches!(self, Value::Str(_) | Value::String(_))
+    }
+
+    /// Array length (0 for non-arrays).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Value::Array(a) => a.items.len(),
+            Value::JArray(a) => a.len(),
+            _ => 0,
+        }
+    }
+
+    /// Array element.
+    pub(crate) fn at(&self, i: usize) -> Value<'a> {
+        match self {
+            Value::Array(a) => a.items.get(i).cloned().unwrap_or_default(),
+            Value::JArray(a) => a.get(i).map(Value::from_json).unwrap_or_default(),
+            _ => Value::Undefined,
+        }
+    }
+
+    /// Array items as a vector (shallow).
+    pub(crate) fn items(&self) -> Vec<Value<'a>> {
+        match self {
+            Value::Array(a) => a.items.clone(),
+            Value::JArray(a) => a.iter().map(Value::from_json).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Items if an array, else a singleton (empty for undefined); moves the items out
+    /// when this is the only reference to the array.
+    pub(crate) fn into_list(self) -> Vec<Value<'a>> {
+        match self {
+            Value::Array(a) => match Arc::try_unwrap(a) {
+                Ok(mut arr) => std::mem::take(&mut arr.items),
+                Err(a) => a.items.clone(),
+            },
+            Value::Undefined => Vec::new(),
+            v if v.is_array() => v.items(),
+            v => vec![v],
+        }
+    }
+
+    /// Items if an array, else a singleton (empty for undefined).
+    pub(crate) fn to_list(&self) -> Vec<Value<'a>> {
+        match self {
+            Value::Array(_) | Value::JArray(_) => self.items(),
+            Value::Undefined => Vec::new(),
+            v => vec![v.clone()],
+        }
+    }
+
+    /// Object field lookup.
+    pub(crate) fn get(&self, key: &str) -> Value<'a> {
+        match self {
+            Value::Object(o) => o.get(key).cloned().unwrap_or_default(),
+            Value::JObject(o) => o.get(key).map(Value::from_json).unwrap_or_default(),
+            _ => Value::Undefined,
+        }
+    }
+
+    /// Object entries (shallow).
+    /// Object entries (shallow), in JavaScript's property order.
+    pub(crate) fn entries(&self) -> Vec<(Arc<str>, Value<'a>)> {
+        let mut entries: Vec<(Arc<str>, Value<'a>)> = match self {
+            Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            Value::JObject(o) => o
+                .iter()
+                .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        js_property_order(&mut entries);
+        entries
+    }
+
+    pub(crate) fn obj_len(&self) -> usize {
+        match self {
+            Value::Object(o) => o.len(),
+            Value::JObject(o) => o.len(),
+            _ => 0,
+        }
+    }
+
+    /// Mutable access to the flags of an evaluation-produced array (copying if shared).
+    pub(crate) fn set_keep(&mut self) {
+        if let Value::Array(a) = self {
+            Arc::make_mut(a).keep = true;
+        }
+    }
+
+    /// Signature symbol of the value.
+    pub(crate) fn symbol(&self) -> char {
+        match self {
+            Value::Undefined => 'm',
+            Value::Null => 'l',
+            Value::Bool(_) => 'b',
+            Value::Number(_) => 'n',
+            Value::Str(_) | Value::String(_) => 's',
+            Value::JArray(_) | Value::Array(_) | Value::Tuples(_) => 'a',
+            Value::JObject(_) | Value::Object(_) => 'o',
+            Value::Func(_) => 'f',
+        }
+    }
+
+    /// JSONata `isNumeric`: a non-NaN number; infinite numbers raise D1001.
+    pub(crate) fn is_numeric(&self) -> Result<bool, Error> {
+        match self {
+            Value::Number(n) if n.is_nan() => Ok(false),
+            Value::Number(n) if n.is_infinite() => Err(Error::val("D1001", num_to_str(*n))),
+            Value::Number(_) => Ok(true),
+            _ => Ok(false),
+        }
+    }
+
+    /// Converts to an owned JSON value (`None` for undefined).
+    pub(crate) fn to_json(&self) -> Result<Option<Json>, Error> {
+        crate::value::guard(|| {
+            Ok(Some(match self {
+                Value::Undefined => return Ok(None),
+                Value::Null => Json::Null,
+                Value::Bool(b) => Json::Bool(*b),
+                Value::Number(n) => num_to_json(*n)?,
+                Value::Str(s) => Json::String((*s).to_string()),
+                Value::String(s) => Json::String(s.to_string()),
+                Value::JArray(a) => Json::Array(a.to_vec()),
+                Value::JObject(o) => Json::Object((*o).clone()),
+                Value::Array(a) => {
+                    let mut out = Vec::with_capacity(a.items.len());
+                    for v in &a.items {
+                        // like JSON.stringify: an undefined array member becomes null
+                        out.push(v.to_json()?.unwrap_or(Json::Null));
+                    }
+                    Json::Array(out)
+                }
+                Value::Tuples(t) => {
+                    let mut out = Vec::with_capacity(t.len());
+                    for v in t.iter() {
+                        if let Some(j) = v.at.to_json()? {
+                            out.push(j);
+                        }
+                    }
+                    Json::Array(out)
+                }
+                Value::Object(_) => {
+                    let mut m = serde_json::Map::new();
+                    for (k, v) in self.entries() {
+                        if let Some(j) = v.to_json()? {
+                            m.insert(k.to_string(), j);
+                        }
+                    }
+                    Json::Object(m)
+                }
+                Value::Func(_) => Json::String(String::new()),
+            }))
+        })
+    }
+
+    /// Deep copy into evaluation-owned structures (used by transforms / `$clone`).
+    pub(crate) fn deep_clone(&self) -> Value<'a> {
+        crate::value::guard(|| match self {
+            Value::JArray(_) | Value::Array(_) => {
+                let items = self.items().iter().map(|v| v.deep_clone()).collect();
+                Value::array(items)
+            }
+            Value::JObject(_) | Value::Object(_) => {
+                let mut o = Obj::new();
+                for (k, v) in self.entries() {
+                    o.insert(k, v.deep_clone());
+                }
+                Value::object(o)
+            }
+            Value::Str(s) => Value::string(*s),
+            v => v.clone(),
+        })
+    }
+}
+
+/// Whether `k` is an array index (a canonical integer below 2^32 - 1), which JavaScript lists
+/// before the other property names of an object.
+fn is_array_index(k: &str) -> bool {
+    !k.is_empty()
+        && k.len() <= 10
+        && k.bytes().all(|b| b.is_ascii_digit())
+        && (k == "0" || !k.starts_with('0'))
+        && k.parse::<u64>().is_ok_and(|n| n < 4_294_967_295)
+}
+
+/// Puts entries in JavaScript's property order: array indexes ascending, then the other
+/// names in insertion order.
+pub(crate) fn js_property_order<T>(entries: &mut [(Arc<str>, T)]) {
+    if entries.iter().any(|(k, _)| is_array_index(k)) {
+        entries.sort_by_key(|(k, _)| {
+            if is_array_index(k) {
+                (0, k.parse::<u64>().unwrap_or(0))
+            } else {
+                (1, 0)
+            }
+        });
+    }
+}
+
+/// Converts a finite number to JSON, preferring an integer representation.
+pub(crate) fn num_to_json(n: f64) -> Result<Json, Error> {
+    if !n.is_finite() {
+        return Err(Error::val("D1001", num_to_str(n)));
+    }
+    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        return Ok(Json::from(n as i64));
+    }
+    // larger integral values print with JavaScript's digits when they fit a 64-bit integer
+    // (e.g. 12345678901234567000, which reads back as the same double)
+    if n.fract() == 0.0 && n.abs() < 1e21 {
+        let text = num_to_str(n);
+        if let Ok(i) = text.parse::<i64>() {
+            return Ok(Json::from(i));
+        }
+        if let Ok(u) = text.parse::<u64>() {
+            return Ok(Json::from(u));
+        }
+    }
+    Ok(serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number))
+}
+
+/// ECMAScript `Number.prototype.toString()`.
+pub(crate) fn num_to_str(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let mut b = ryu_js::Buffer::new();
+    b.format(n).to_string()
+}
+
+/// Rounds to 15 significant digits like `Number(n.toPrecision(15))`.
+pub(crate) fn round15(n: f64) -> f64 {
+    if !n.is_finite() || n == 0.0 {
+        return n;
+    }
+    format!("{n:.14e}").parse::<f64>().unwrap_or(n)
+}
+
+/// Strict (`===`) equality for the `in` operator.
+pub(crate) fn strict_eq<'a>(a: &Value<'a>, b: &Value<'a>) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (x, y) if x.is_string() && y.is_string() => x.as_str() == y.as_str(),
+        (Value::JArray(x), Value::JArray(y)) => std::ptr::eq(*x, *y),
+        (Value::JObject(x), Value::JObject(y)) => std::ptr::eq(*x, *y),
+        (Value::Array(x), Value::Array(y)) => Arc::ptr_eq(x, y),
+        (Value::Object(x), Value::Object(y)) => Arc::ptr_eq(x, y),
+        (Value::Func(x), Value::Func(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// Deep equality (`=`).
+pub(crate) fn deep_eq<'a>(a: &Value<'a>, b: &Value<'a>) -> bool {
+    crate::value::guard(|| match (a, b) {
+        (Value::Undefined, Value::Undefined) => true,
+        (x, y) if x.is_array() && y.is_array() => {
+            let (xs, ys) = (x.items(), y.items());
+            xs.len() == ys.len() && xs.iter().zip(ys.iter()).all(|(p, q)| deep_eq(p, q))
+        }
+        (x, y) if x.is_object() && y.is_object() => {
+            let (xs, ys) = (x.entries(), y.entries());
+            xs.len() == ys.len() && xs.iter().all(|(k, v)| deep_eq(v, &y.get(k)))
+        }
+        _ => strict_eq(a, b),
+    })
+}
