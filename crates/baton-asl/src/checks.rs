@@ -17,29 +17,21 @@ pub(crate) enum PathKind {
 
 /// Parses a path for a field that accepts paths of `kind`.
 pub(crate) fn path(text: &str, kind: PathKind) -> Result<Path, String> {
-    if !text.starts_with('$') {
-        return Err("Value is not a valid JSONPath".into());
-    }
-    let indefinite = text.contains("..")
-        || text.contains('*')
-        || text.contains("?(")
-        || text.contains(':')
-        || text.contains(',');
-    match kind {
-        PathKind::General => {}
-        PathKind::Reference => {
-            if indefinite {
-                return Err("Value is not a Reference Path".into());
-            }
-        }
+    let parsed =
+        crate::path::parse(text).map_err(|_| "Value is not a valid JSONPath".to_string())?;
+    let allowed = match kind {
+        PathKind::General => true,
+        PathKind::Reference => parsed.is_reference_path(),
         PathKind::ResultPath => {
-            if indefinite || text.starts_with("$$") || variable_name(text).is_some() {
-                return Err("Value is not a Reference Path".into());
-            }
+            parsed.is_reference_path() && *parsed.root() == crate::path::Root::Input
         }
+    };
+    if !allowed {
+        return Err("Value is not a Reference Path".into());
     }
     Ok(Path {
         text: text.to_string(),
+        parsed,
     })
 }
 
@@ -59,12 +51,15 @@ pub(crate) fn looks_like_intrinsic(text: &str) -> bool {
 
 /// Parses an intrinsic function call.
 pub(crate) fn intrinsic(text: &str) -> Result<Intrinsic, String> {
-    let t = text.trim();
-    if !(t.starts_with("States.") && t.ends_with(')') && t.contains('(')) {
-        return Err("Value is not a valid intrinsic function call".into());
-    }
+    let call = crate::intrinsic::parse(text).map_err(|e| match e {
+        crate::intrinsic::IntrinsicError::Syntax { message, .. } => {
+            format!("Value is not a valid intrinsic function call: {message}")
+        }
+        other => format!("Value is not a valid intrinsic function call: {other}"),
+    })?;
     Ok(Intrinsic {
         text: text.to_string(),
+        call,
     })
 }
 
@@ -78,8 +73,10 @@ pub(crate) fn jsonata(text: &str) -> Result<JsonataExpr, String> {
     if text.trim().is_empty() {
         return Err("the expression is empty".into());
     }
+    let compiled = baton_jsonata::Expression::parse(text).map_err(|e| e.to_string())?;
     Ok(JsonataExpr {
         text: text.to_string(),
+        compiled: std::sync::Arc::new(compiled),
     })
 }
 

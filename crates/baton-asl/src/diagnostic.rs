@@ -55,6 +55,8 @@ pub mod codes {
     pub const NO_DOLLAR: &str = "NO_DOLLAR";
     /// A value looks like a path but its field name does not end in `Path` (AWS warning).
     pub const NO_PATH: &str = "NO_PATH";
+    /// A key ending in `.$` inside a JSONata template: AWS keeps it as a literal key.
+    pub const JSONATA_DOLLAR_KEY: &str = "JSONATA_DOLLAR_KEY";
     /// A path inside a Pass state's `Result` is not evaluated (AWS warning).
     pub const PASS_RESULT_IS_STATIC: &str = "PASS_RESULT_IS_STATIC";
 }
@@ -77,7 +79,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A new ERROR.
-    pub fn error(code: &'static str, message: impl Into<String>, location: &str, pos: Position) -> Self {
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        location: &str,
+        pos: Position,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -88,7 +95,12 @@ impl Diagnostic {
     }
 
     /// A new WARNING.
-    pub fn warning(code: &'static str, message: impl Into<String>, location: &str, pos: Position) -> Self {
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        location: &str,
+        pos: Position,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, location, pos)

@@ -116,8 +116,11 @@ fn group(block: &Block, id: String, owner: Option<String>) -> Group {
             }
             StateKind::Parallel(p) => {
                 for (i, b) in p.branches.iter().enumerate() {
-                    g.children
-                        .push(group(b, format!("{}/branch/{i}", s.name), Some(s.name.clone())));
+                    g.children.push(group(
+                        b,
+                        format!("{}/branch/{i}", s.name),
+                        Some(s.name.clone()),
+                    ));
                 }
             }
             StateKind::Map(m) => g.children.push(group(
@@ -158,7 +161,9 @@ fn quote_dot(s: &str) -> String {
 
 /// The graph in Graphviz DOT; Parallel branches and Map processors are clusters.
 pub fn to_dot(g: &Group) -> String {
-    let mut out = String::from("digraph StateMachine {\n  compound=true;\n  node [shape=box, style=rounded];\n");
+    let mut out = String::from(
+        "digraph StateMachine {\n  compound=true;\n  node [shape=box, style=rounded];\n",
+    );
     dot_group(g, &mut out, 1);
     out.push_str("}\n");
     out
@@ -166,7 +171,11 @@ pub fn to_dot(g: &Group) -> String {
 
 fn dot_group(g: &Group, out: &mut String, depth: usize) {
     let pad = "  ".repeat(depth);
-    let _ = writeln!(out, "{pad}{} [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];", quote_dot(&format!("{}/start", g.id)));
+    let _ = writeln!(
+        out,
+        "{pad}{} [shape=circle, label=\"\", width=0.2, style=filled, fillcolor=black];",
+        quote_dot(&format!("{}/start", g.id))
+    );
     for (name, ty, end) in &g.states {
         let shape = match *ty {
             "Choice" => "diamond",
@@ -174,15 +183,20 @@ fn dot_group(g: &Group, out: &mut String, depth: usize) {
             _ => "box",
         };
         let periph = if *end { ", peripheries=2" } else { "" };
+        let name = quote_dot(name);
+        // The label is the quoted name plus `\n(Type)`: `\n` is DOT's line break in a label.
+        let label_start = name.strip_suffix('"').unwrap_or_default();
         let _ = writeln!(
             out,
-            "{pad}{} [label={}, shape={shape}{periph}];",
-            quote_dot(name),
-            quote_dot(&format!("{name}\n({ty})"))
+            "{pad}{name} [label={label_start}\\n({ty})\", shape={shape}{periph}];"
         );
     }
     for child in &g.children {
-        let _ = writeln!(out, "{pad}subgraph {} {{", quote_dot(&format!("cluster_{}", child.id)));
+        let _ = writeln!(
+            out,
+            "{pad}subgraph {} {{",
+            quote_dot(&format!("cluster_{}", child.id))
+        );
         let _ = writeln!(out, "{pad}  label={};", quote_dot(&child.id));
         dot_group(child, out, depth + 1);
         let _ = writeln!(out, "{pad}}}");
@@ -198,7 +212,13 @@ fn dot_group(g: &Group, out: &mut String, depth: usize) {
             .as_deref()
             .map(|l| format!(", label={}", quote_dot(l)))
             .unwrap_or_default();
-        let _ = writeln!(out, "{pad}{} -> {} [{}{label}{style}];", quote_dot(&e.from), quote_dot(&e.to), format_args!("kind={}", e.kind.as_str()));
+        let _ = writeln!(
+            out,
+            "{pad}{} -> {} [{}{label}{style}];",
+            quote_dot(&e.from),
+            quote_dot(&e.to),
+            format_args!("kind={}", e.kind.as_str())
+        );
     }
 }
 
@@ -247,7 +267,11 @@ fn mermaid_group(
         let _ = writeln!(out, "{pad}{}{node}", id(name));
     }
     for (i, child) in g.children.iter().enumerate() {
-        let _ = writeln!(out, "{pad}subgraph g{depth}_{i}[\"{}\"]", mermaid_text(&child.id));
+        let _ = writeln!(
+            out,
+            "{pad}subgraph g{depth}_{i}[\"{}\"]",
+            mermaid_text(&child.id)
+        );
         mermaid_group(child, ids, out, depth + 1);
         let _ = writeln!(out, "{pad}end");
     }
@@ -258,7 +282,13 @@ fn mermaid_group(
         };
         match &e.label {
             Some(l) => {
-                let _ = writeln!(out, "{pad}{} {arrow}|\"{}\"| {}", id(&e.from), mermaid_text(l), id(&e.to));
+                let _ = writeln!(
+                    out,
+                    "{pad}{} {arrow}|\"{}\"| {}",
+                    id(&e.from),
+                    mermaid_text(l),
+                    id(&e.to)
+                );
             }
             None => {
                 let _ = writeln!(out, "{pad}{} {arrow} {}", id(&e.from), id(&e.to));

@@ -9,9 +9,11 @@ mod checks;
 pub mod diagnostic;
 mod fields;
 pub mod graph;
+pub mod intrinsic;
 pub mod lint;
 pub mod model;
 mod parse;
+pub mod path;
 pub mod source;
 pub mod variables;
 

@@ -28,11 +28,20 @@ pub const LARGE_PAYLOAD: &str = "LARGE_PAYLOAD";
 /// Every lint code with a one-line summary.
 pub const ALL: &[(&str, &str)] = &[
     (TASK_TIMEOUT, "Task without TimeoutSeconds"),
-    (CALLBACK_HEARTBEAT, "callback or activity Task without HeartbeatSeconds"),
-    (LAMBDA_RETRY, "Lambda Task without a Retry for transient Lambda errors"),
+    (
+        CALLBACK_HEARTBEAT,
+        "callback or activity Task without HeartbeatSeconds",
+    ),
+    (
+        LAMBDA_RETRY,
+        "Lambda Task without a Retry for transient Lambda errors",
+    ),
     (UNREACHABLE_RETRIER, "retrier that can never match"),
     (UNREACHABLE_CATCHER, "catcher that can never match"),
-    (HISTORY_LOOP, "loop that can exceed the 25,000-event history quota"),
+    (
+        HISTORY_LOOP,
+        "loop that can exceed the 25,000-event history quota",
+    ),
     (MAP_CONCURRENCY, "Map without MaxConcurrency"),
     (LARGE_PAYLOAD, "literal payload close to the 256 KiB limit"),
 ];
@@ -192,22 +201,20 @@ fn lint_state(state: &State, out: &mut Vec<Diagnostic>) {
             }
         }
         StateKind::Map(m) if m.max_concurrency.is_none() => {
-            {
-                let (limit, mode) = match m.mode {
-                    ProcessorMode::Inline => ("about 40", "inline"),
-                    ProcessorMode::Distributed(_) => ("10,000", "distributed"),
-                };
-                push(
-                    out,
-                    state,
-                    MAP_CONCURRENCY,
-                    loc,
-                    format!(
-                        "Map '{}' has no MaxConcurrency: an {mode} Map then runs up to {limit} iterations at once, which can overwhelm the services it calls. Set MaxConcurrency",
-                        state.name
-                    ),
-                );
-            }
+            let (limit, mode) = match m.mode {
+                ProcessorMode::Inline => ("about 40", "inline"),
+                ProcessorMode::Distributed(_) => ("10,000", "distributed"),
+            };
+            push(
+                out,
+                state,
+                MAP_CONCURRENCY,
+                loc,
+                format!(
+                    "Map '{}' has no MaxConcurrency: an {mode} Map then runs up to {limit} iterations at once, which can overwhelm the services it calls. Set MaxConcurrency",
+                    state.name
+                ),
+            );
         }
         _ => {}
     }
@@ -318,8 +325,14 @@ fn lint_loops(block: &Block, out: &mut Vec<Diagnostic>) {
         let mut comp = comp;
         comp.sort_unstable();
         let first = &block.states[comp[0]];
-        let events: usize = comp.iter().map(|&i| events_per_visit(&block.states[i])).sum();
-        let names: Vec<&str> = comp.iter().map(|&i| block.states[i].name.as_str()).collect();
+        let events: usize = comp
+            .iter()
+            .map(|&i| events_per_visit(&block.states[i]))
+            .sum();
+        let names: Vec<&str> = comp
+            .iter()
+            .map(|&i| block.states[i].name.as_str())
+            .collect();
         push(
             out,
             first,

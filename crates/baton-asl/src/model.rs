@@ -122,13 +122,28 @@ pub struct State {
     pub pos: Position,
     /// Lint codes silenced for this state (see [`crate::lint`]).
     pub silenced_lints: Vec<String>,
+    /// Whether the state may read the context object (`$$`, `$states.context`); when false,
+    /// the interpreter need not build it.
+    pub reads_context: bool,
 }
 
-/// A JSONPath or reference path whose syntax has been checked.
+/// A JSONPath or reference path whose syntax has been checked, parsed once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
     /// The path as written.
     pub text: String,
+    /// The parsed path.
+    pub parsed: crate::path::JsonPath,
+}
+
+impl Path {
+    /// Parses a path.
+    pub fn parse(text: &str) -> Result<Path, crate::path::PathError> {
+        Ok(Path {
+            text: text.to_string(),
+            parsed: crate::path::parse(text)?,
+        })
+    }
 }
 
 /// A path field that may also be `null` (`InputPath`, `OutputPath`, `ResultPath`).
@@ -140,11 +155,23 @@ pub enum NullablePath {
     Path(Path),
 }
 
-/// An intrinsic function call whose syntax has been checked.
+/// An intrinsic function call whose syntax has been checked, parsed once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intrinsic {
     /// The call as written.
     pub text: String,
+    /// The parsed call.
+    pub call: crate::intrinsic::IntrinsicCall,
+}
+
+impl Intrinsic {
+    /// Parses an intrinsic function call.
+    pub fn parse(text: &str) -> Result<Intrinsic, crate::intrinsic::IntrinsicError> {
+        Ok(Intrinsic {
+            text: text.to_string(),
+            call: crate::intrinsic::parse(text)?,
+        })
+    }
 }
 
 /// A JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, JSONPath `Assign`).
@@ -162,11 +189,13 @@ pub enum Template {
     Array(Vec<Template>),
 }
 
-/// A JSONata expression written as `{% ... %}`.
+/// A JSONata expression written as `{% ... %}`, compiled once when the definition is validated.
 #[derive(Debug, Clone)]
 pub struct JsonataExpr {
     /// The text between `{%` and `%}`.
     pub text: String,
+    /// The compiled expression, shared by every evaluation.
+    pub compiled: std::sync::Arc<baton_jsonata::Expression>,
 }
 
 impl PartialEq for JsonataExpr {

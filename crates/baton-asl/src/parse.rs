@@ -34,6 +34,23 @@ impl Analysis {
     }
 }
 
+/// Whether any string in a state's definition (its own fields, not nested states) could read the
+/// context object: `$$...` paths, intrinsic arguments, or JSONata `$states.context`.
+/// Over-approximate on purpose: it only spares the interpreter building `$$` when unused.
+fn mentions_context(node: &Node) -> bool {
+    match &node.value {
+        NodeValue::String(s) => s.contains("$$") || s.contains("context"),
+        NodeValue::Array(items) => items.iter().any(mentions_context),
+        NodeValue::Object(members) => members.iter().any(|m| {
+            m.key != "Branches"
+                && m.key != "ItemProcessor"
+                && m.key != "Iterator"
+                && mentions_context(&m.value)
+        }),
+        _ => false,
+    }
+}
+
 /// Parses and validates a definition.
 pub fn analyze(text: &str, options: &Options) -> Analysis {
     let node = match source::parse(text, options.format) {
@@ -131,9 +148,15 @@ impl Builder {
     fn object<'a>(&mut self, node: &'a Node, loc: &str) -> Option<Obj<'a>> {
         match node.as_object() {
             Some(members) => {
+                // Most objects are small: a scan beats hashing every key of the document.
                 let mut seen = HashSet::new();
-                for m in members {
-                    if !seen.insert(m.key.as_str()) {
+                for (i, m) in members.iter().enumerate() {
+                    let duplicate = if members.len() <= 16 {
+                        members[..i].iter().any(|p| p.key == m.key)
+                    } else {
+                        !seen.insert(m.key.as_str())
+                    };
+                    if duplicate {
                         self.schema(
                             format!("Duplicate field '{}'", m.key),
                             &join(loc, &m.key),
@@ -297,10 +320,7 @@ impl Builder {
     fn path_value(&mut self, node: &Node, loc: &str, kind: PathKind) -> Option<Path> {
         let Some(text) = node.as_str() else {
             self.schema(
-                format!(
-                    "Expected value of type string but got {}",
-                    node.type_name()
-                ),
+                format!("Expected value of type string but got {}", node.type_name()),
                 loc,
                 node.pos,
             );
@@ -367,15 +387,17 @@ impl Builder {
                 let mut dynamic = false;
                 for m in members {
                     if m.key.ends_with(".$") {
-                        self.schema(
+                        // AWS keeps such a key as a literal (recorded in the corpus), so this
+                        // is a warning: the author almost certainly meant a JSONPath reference.
+                        self.warn(
+                            codes::JSONATA_DOLLAR_KEY,
                             format!(
-                                "The field '{}' is not supported when the QueryLanguage is 'JSONata': use a JSONata expression instead",
+                                "The key '{}' is a literal in a JSONata state: '.$' keys are not evaluated; use a {{% ... %}} expression instead",
                                 m.key
                             ),
-                            loc,
+                            &join(loc, &m.key),
                             m.key_pos,
                         );
-                        *ok = false;
                     }
                     let t = self.jsonata_template_inner(&m.value, &join(loc, &m.key), ok);
                     dynamic |= !matches!(t, JsonataTemplate::Literal(_));
@@ -391,8 +413,7 @@ impl Builder {
                 let mut items = Vec::with_capacity(values.len());
                 let mut dynamic = false;
                 for (i, v) in values.iter().enumerate() {
-                    let t =
-                        self.jsonata_template_inner(v, &format!("{loc}[{i}]"), ok);
+                    let t = self.jsonata_template_inner(v, &format!("{loc}[{i}]"), ok);
                     dynamic |= !matches!(t, JsonataTemplate::Literal(_));
                     items.push(t);
                 }
@@ -598,7 +619,10 @@ impl Builder {
         let loc = join(&obj.loc, "Retry");
         let Some(items) = m.value.as_array() else {
             self.schema(
-                format!("Expected value of type array but got {}", m.value.type_name()),
+                format!(
+                    "Expected value of type array but got {}",
+                    m.value.type_name()
+                ),
                 &loc,
                 m.value.pos,
             );
@@ -629,9 +653,7 @@ impl Builder {
             let attempts = self.uint(&r, "MaxAttempts", 0, 99_999_999).unwrap_or(3);
             let backoff = r
                 .get("BackoffRate")
-                .and_then(|m| {
-                    self.number(&m.value, &join(&iloc, "BackoffRate"), false, 1.0, None)
-                })
+                .and_then(|m| self.number(&m.value, &join(&iloc, "BackoffRate"), false, 1.0, None))
                 .unwrap_or(2.0);
             let max_delay = self.uint(&r, "MaxDelaySeconds", 1, 31_622_400);
             let jitter = match self.string(&r, "JitterStrategy").as_deref() {
@@ -668,7 +690,10 @@ impl Builder {
         let loc = join(&obj.loc, "ErrorEquals");
         let Some(items) = m.value.as_array() else {
             self.schema(
-                format!("Expected value of type array but got {}", m.value.type_name()),
+                format!(
+                    "Expected value of type array but got {}",
+                    m.value.type_name()
+                ),
                 &loc,
                 m.value.pos,
             );
@@ -713,7 +738,10 @@ impl Builder {
         let loc = join(&obj.loc, "Catch");
         let Some(items) = m.value.as_array() else {
             self.schema(
-                format!("Expected value of type array but got {}", m.value.type_name()),
+                format!(
+                    "Expected value of type array but got {}",
+                    m.value.type_name()
+                ),
                 &loc,
                 m.value.pos,
             );
@@ -727,7 +755,12 @@ impl Builder {
                 continue;
             };
             let mut allowed = vec!["ErrorEquals", "Next", "Assign", "Comment"];
-            self.language_fields(&c, lang, &[("ResultPath", Lang::JsonPath), ("Output", Lang::Jsonata)], &mut allowed);
+            self.language_fields(
+                &c,
+                lang,
+                &[("ResultPath", Lang::JsonPath), ("Output", Lang::Jsonata)],
+                &mut allowed,
+            );
             self.unsupported(&c, &allowed);
             self.require(&c, &["ErrorEquals", "Next"]);
             let errors = self.error_equals(&c, i + 1 == n);
@@ -771,7 +804,14 @@ impl Builder {
         }
     }
 
-    fn check_language(&mut self, name: &str, rule: Lang, lang: QueryLanguage, loc: &str, pos: Position) {
+    fn check_language(
+        &mut self,
+        name: &str,
+        rule: Lang,
+        lang: QueryLanguage,
+        loc: &str,
+        pos: Position,
+    ) {
         let wrong = match (rule, lang) {
             (Lang::JsonPath, QueryLanguage::Jsonata) => Some("JSONPath"),
             (Lang::Jsonata, QueryLanguage::JsonPath) => Some("JSONata"),
@@ -820,7 +860,14 @@ impl Builder {
         let obj = self.object(node, "/")?;
         self.unsupported(
             &obj,
-            &["Comment", "StartAt", "States", "TimeoutSeconds", "Version", "QueryLanguage"],
+            &[
+                "Comment",
+                "StartAt",
+                "States",
+                "TimeoutSeconds",
+                "Version",
+                "QueryLanguage",
+            ],
         );
         self.require(&obj, &["StartAt", "States"]);
         let comment = self.string(&obj, "Comment");
@@ -837,7 +884,12 @@ impl Builder {
         })
     }
 
-    fn query_language(&mut self, obj: &Obj<'_>, inherited: QueryLanguage, top: bool) -> QueryLanguage {
+    fn query_language(
+        &mut self,
+        obj: &Obj<'_>,
+        inherited: QueryLanguage,
+        top: bool,
+    ) -> QueryLanguage {
         let Some(value) = self.string(obj, "QueryLanguage") else {
             return inherited;
         };
@@ -882,7 +934,10 @@ impl Builder {
             if len == 0 || len > 80 {
                 self.err(
                     codes::INVALID_STATE_NAME,
-                    format!("State name '{}' must be between 1 and 80 characters long", m.key),
+                    format!(
+                        "State name '{}' must be between 1 and 80 characters long",
+                        m.key
+                    ),
                     &loc,
                     m.key_pos,
                 );
@@ -917,7 +972,10 @@ impl Builder {
             Some(sm) => match sm.value.as_str() {
                 None => {
                     self.schema(
-                        format!("Expected value of type string but got {}", sm.value.type_name()),
+                        format!(
+                            "Expected value of type string but got {}",
+                            sm.value.type_name()
+                        ),
                         &join(&obj.loc, "StartAt"),
                         sm.value.pos,
                     );
@@ -964,8 +1022,11 @@ impl Builder {
             return;
         }
         let Some(start) = start else { return };
-        let index: HashMap<&str, usize> =
-            graph.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = graph
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
         let Some(&s) = index.get(start) else { return };
         let mut seen = vec![false; graph.len()];
         let mut stack = vec![s];
@@ -1034,7 +1095,11 @@ impl Builder {
             match fields::state_field(&ty, &m.key) {
                 None => {
                     bad_field = true;
-                    self.schema(format!("Field '{}' is not supported", m.key), loc, m.key_pos);
+                    self.schema(
+                        format!("Field '{}' is not supported", m.key),
+                        loc,
+                        m.key_pos,
+                    );
                 }
                 Some(rule) => {
                     let before = self.diags.len();
@@ -1053,7 +1118,11 @@ impl Builder {
         match ty.as_str() {
             "Choice" | "Succeed" | "Fail" => terminal = ty != "Choice",
             _ => {
-                let end = if has_end { self.boolean(&obj, "End") } else { None };
+                let end = if has_end {
+                    self.boolean(&obj, "End")
+                } else {
+                    None
+                };
                 if has_next && end == Some(true) {
                     self.exclusive(&obj, &["Next", "End"]);
                 } else if !has_next && end != Some(true) {
@@ -1063,7 +1132,9 @@ impl Builder {
                         obj.pos,
                     );
                 }
-                terminal = end == Some(true) && !has_next;
+                // With both Next and End, the error above is enough: count the state as
+                // terminal so that no MISSING_END_STATE follows from the same mistake.
+                terminal = end == Some(true);
                 if has_next {
                     if let Some(n) = obj.get("Next").and_then(|m| m.value.as_str()) {
                         successors.push(n.to_string());
@@ -1107,7 +1178,9 @@ impl Builder {
             "Choice" => self.choice(&obj, lang, scope).map(StateKind::Choice),
             "Wait" => self.wait(&obj, lang).map(StateKind::Wait),
             "Fail" => self.fail(&obj, lang).map(StateKind::Fail),
-            "Parallel" => self.parallel(&obj, lang, scope, depth).map(StateKind::Parallel),
+            "Parallel" => self
+                .parallel(&obj, lang, scope, depth)
+                .map(StateKind::Parallel),
             "Map" => self
                 .map(&obj, lang, scope, depth)
                 .map(|m| StateKind::Map(Box::new(m))),
@@ -1135,6 +1208,7 @@ impl Builder {
                 location: loc.to_string(),
                 pos: key_pos,
                 silenced_lints,
+                reads_context: mentions_context(node),
             }),
             Some(graph),
         )
@@ -1199,12 +1273,21 @@ impl Builder {
             {
                 io.arguments = self.jsonata_template(&m.value, &join(&obj.loc, "Arguments"));
             }
-            io.output = if allowed("Output") { self.output(obj, lang) } else { None };
+            io.output = if allowed("Output") {
+                self.output(obj, lang)
+            } else {
+                None
+            };
         }
         if allowed("Assign") {
             io.assign = self.assign(obj, lang);
         }
-        (self.diags.iter().skip(before).all(|d| d.severity != crate::Severity::Error)).then_some(io)
+        (self
+            .diags
+            .iter()
+            .skip(before)
+            .all(|d| d.severity != crate::Severity::Error))
+        .then_some(io)
     }
 
     fn task(&mut self, obj: &Obj<'_>, lang: QueryLanguage, scope: &Scope) -> Option<TaskState> {
@@ -1260,7 +1343,11 @@ impl Builder {
         }
         if self.options.workflow_type == WorkflowType::Express {
             if parts[2] == "states" && parts.get(5) == Some(&"activity") {
-                self.schema("Express state machine does not support Activity ARN", loc, pos);
+                self.schema(
+                    "Express state machine does not support Activity ARN",
+                    loc,
+                    pos,
+                );
             } else if r.ends_with(".sync") || r.contains(".sync:") {
                 self.schema(
                     "Express state machine does not support '.sync' service integration",
@@ -1286,7 +1373,11 @@ impl Builder {
             QueryLanguage::Jsonata => c.get("RoleArn").is_some(),
         };
         if !has_role {
-            self.schema("The field 'RoleArn' is required but was missing", &loc, m.value.pos);
+            self.schema(
+                "The field 'RoleArn' is required but was missing",
+                &loc,
+                m.value.pos,
+            );
             return None;
         }
         self.unsupported(&c, &["RoleArn", "RoleArn.$"]);
@@ -1301,7 +1392,10 @@ impl Builder {
             let loc = join(&obj.loc, "Choices");
             match m.value.as_array() {
                 None => self.schema(
-                    format!("Expected value of type array but got {}", m.value.type_name()),
+                    format!(
+                        "Expected value of type array but got {}",
+                        m.value.type_name()
+                    ),
                     &loc,
                     m.value.pos,
                 ),
@@ -1380,7 +1474,13 @@ impl Builder {
     }
 
     /// A JSONPath condition (`Variable` + operator, or And/Or/Not).
-    fn condition(&mut self, obj: &Obj<'_>, loc: &str, top: bool, depth: usize) -> Option<Condition> {
+    fn condition(
+        &mut self,
+        obj: &Obj<'_>,
+        loc: &str,
+        top: bool,
+        depth: usize,
+    ) -> Option<Condition> {
         if depth > 64 {
             self.schema("Choice rules are nested too deeply", loc, obj.pos);
             return None;
@@ -1401,7 +1501,11 @@ impl Builder {
             .collect();
         for m in &ops {
             if comparison(&m.key).is_none() {
-                self.schema(format!("Field '{}' is not supported", m.key), loc, m.key_pos);
+                self.schema(
+                    format!("Field '{}' is not supported", m.key),
+                    loc,
+                    m.key_pos,
+                );
                 return None;
             }
         }
@@ -1420,17 +1524,18 @@ impl Builder {
             let cloc = join(loc, &c.key);
             return match c.key.as_str() {
                 "Not" => {
+                    // A nested `Next` is reported by the recursive call as unsupported.
                     let inner = self.object(&c.value, &cloc)?;
-                    if let Some(n) = inner.get("Next") {
-                        self.schema("Field 'Next' is not supported", &cloc, n.key_pos);
-                    }
                     self.condition(&inner, &cloc, false, depth + 1)
                         .map(|c| Condition::Not(Box::new(c)))
                 }
                 kind => {
                     let Some(items) = c.value.as_array() else {
                         self.schema(
-                            format!("Expected value of type array but got {}", c.value.type_name()),
+                            format!(
+                                "Expected value of type array but got {}",
+                                c.value.type_name()
+                            ),
                             &cloc,
                             c.value.pos,
                         );
@@ -1448,9 +1553,6 @@ impl Builder {
                             ok = false;
                             continue;
                         };
-                        if let Some(n) = inner.get("Next") {
-                            self.schema("Field 'Next' is not supported", &iloc, n.key_pos);
-                        }
                         match self.condition(&inner, &iloc, false, depth + 1) {
                             Some(r) => rules.push(r),
                             None => ok = false,
@@ -1550,7 +1652,11 @@ impl Builder {
 
     fn wait(&mut self, obj: &Obj<'_>, lang: QueryLanguage) -> Option<WaitState> {
         let keys = ["Seconds", "Timestamp", "SecondsPath", "TimestampPath"];
-        let present: Vec<&str> = keys.iter().copied().filter(|k| obj.get(k).is_some()).collect();
+        let present: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| obj.get(k).is_some())
+            .collect();
         if present.len() != 1 {
             self.schema(
                 format!(
@@ -1599,14 +1705,19 @@ impl Builder {
                 *slot = match (lang, m.value.as_str()) {
                     (_, None) => {
                         self.schema(
-                            format!("Expected value of type string but got {}", m.value.type_name()),
+                            format!(
+                                "Expected value of type string but got {}",
+                                m.value.type_name()
+                            ),
                             &loc,
                             m.value.pos,
                         );
                         None
                     }
                     (QueryLanguage::Jsonata, Some(s)) => match checks::jsonata_body(s) {
-                        Some(body) => self.jsonata_expr(body, &loc, m.value.pos).map(StringSource::Jsonata),
+                        Some(body) => self
+                            .jsonata_expr(body, &loc, m.value.pos)
+                            .map(StringSource::Jsonata),
                         None => Some(StringSource::Static(s.to_string())),
                     },
                     (QueryLanguage::JsonPath, Some(s)) => {
@@ -1675,7 +1786,10 @@ impl Builder {
             let loc = join(&obj.loc, "Branches");
             match m.value.as_array() {
                 None => self.schema(
-                    format!("Expected value of type array but got {}", m.value.type_name()),
+                    format!(
+                        "Expected value of type array but got {}",
+                        m.value.type_name()
+                    ),
                     &loc,
                     m.value.pos,
                 ),
@@ -1735,7 +1849,11 @@ impl Builder {
         let mut mode = ProcessorMode::Inline;
         let processor = match obj.get(proc_key) {
             None => {
-                self.schema("These fields are required: [ItemProcessor]", &obj.loc, obj.pos);
+                self.schema(
+                    "These fields are required: [ItemProcessor]",
+                    &obj.loc,
+                    obj.pos,
+                );
                 None
             }
             Some(m) => {
@@ -1807,7 +1925,13 @@ impl Builder {
         let max_concurrency = self.dynamic_uint(obj, "MaxConcurrency", lang, 0, u32::MAX as u64);
         let tolerated_failure_count =
             self.dynamic_uint(obj, "ToleratedFailureCount", lang, 0, u32::MAX as u64);
-        self.exclusive(obj, &["ToleratedFailurePercentage", "ToleratedFailurePercentagePath"]);
+        self.exclusive(
+            obj,
+            &[
+                "ToleratedFailurePercentage",
+                "ToleratedFailurePercentagePath",
+            ],
+        );
         let tolerated_failure_percentage = if let Some(m) = obj.get("ToleratedFailurePercentage") {
             let loc = join(&obj.loc, "ToleratedFailurePercentage");
             self.jsonata_or(&m.value, &loc, lang, |b| {
@@ -1922,7 +2046,12 @@ impl Builder {
         let obj = self.object(node, loc)?;
         let before = self.errors();
         let mut allowed = vec!["Resource", "ReaderConfig"];
-        self.language_fields(&obj, lang, &[("Parameters", Lang::JsonPath), ("Arguments", Lang::Jsonata)], &mut allowed);
+        self.language_fields(
+            &obj,
+            lang,
+            &[("Parameters", Lang::JsonPath), ("Arguments", Lang::Jsonata)],
+            &mut allowed,
+        );
         self.unsupported(&obj, &allowed);
         self.require(&obj, &["Resource"]);
         let resource = self.string(&obj, "Resource").unwrap_or_default();
@@ -1948,11 +2077,22 @@ impl Builder {
                         "ItemsPointer",
                     ],
                 );
-                rc.input_type = self.enum_field(&c, "InputType", &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"]);
-                rc.transformation = self.enum_field(&c, "Transformation", &["NONE", "LOAD_AND_FLATTEN"]);
-                rc.manifest_type = self.enum_field(&c, "ManifestType", &["ATHENA_DATA", "S3_INVENTORY"]);
-                rc.csv_header_location = self.enum_field(&c, "CSVHeaderLocation", &["FIRST_ROW", "GIVEN"]);
-                rc.csv_delimiter = self.enum_field(&c, "CSVDelimiter", &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"]);
+                rc.input_type = self.enum_field(
+                    &c,
+                    "InputType",
+                    &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"],
+                );
+                rc.transformation =
+                    self.enum_field(&c, "Transformation", &["NONE", "LOAD_AND_FLATTEN"]);
+                rc.manifest_type =
+                    self.enum_field(&c, "ManifestType", &["ATHENA_DATA", "S3_INVENTORY"]);
+                rc.csv_header_location =
+                    self.enum_field(&c, "CSVHeaderLocation", &["FIRST_ROW", "GIVEN"]);
+                rc.csv_delimiter = self.enum_field(
+                    &c,
+                    "CSVDelimiter",
+                    &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"],
+                );
                 rc.items_pointer = self.string(&c, "ItemsPointer");
                 if let Some(h) = c.get("CSVHeaders") {
                     let hs: Option<Vec<String>> = h
@@ -1960,12 +2100,20 @@ impl Builder {
                         .as_array()
                         .and_then(|a| a.iter().map(|v| v.as_str().map(str::to_string)).collect());
                     if hs.is_none() {
-                        self.schema("The field 'CSVHeaders' must be an array of strings", &join(&cloc, "CSVHeaders"), h.value.pos);
+                        self.schema(
+                            "The field 'CSVHeaders' must be an array of strings",
+                            &join(&cloc, "CSVHeaders"),
+                            h.value.pos,
+                        );
                     }
                     rc.csv_headers = hs;
                 }
                 if rc.csv_header_location.as_deref() == Some("GIVEN") && rc.csv_headers.is_none() {
-                    self.schema("CSVHeaders is required when CSVHeaderLocation is GIVEN", &cloc, c.pos);
+                    self.schema(
+                        "CSVHeaders is required when CSVHeaderLocation is GIVEN",
+                        &cloc,
+                        c.pos,
+                    );
                 }
                 rc.max_items = self.dynamic_uint(&c, "MaxItems", lang, 0, 100_000_000);
             }
@@ -1984,7 +2132,10 @@ impl Builder {
         } else {
             let pos = obj.get(key).map_or(obj.pos, |m| m.value.pos);
             self.schema(
-                format!("The field '{key}' should have one of these values: [{}]", values.join(", ")),
+                format!(
+                    "The field '{key}' should have one of these values: [{}]",
+                    values.join(", ")
+                ),
                 &join(&obj.loc, key),
                 pos,
             );
@@ -1999,7 +2150,10 @@ impl Builder {
         self.language_fields(
             &obj,
             lang,
-            &[("MaxItemsPerBatchPath", Lang::JsonPath), ("MaxInputBytesPerBatchPath", Lang::JsonPath)],
+            &[
+                ("MaxItemsPerBatchPath", Lang::JsonPath),
+                ("MaxInputBytesPerBatchPath", Lang::JsonPath),
+            ],
             &mut allowed,
         );
         self.unsupported(&obj, &allowed);
@@ -2020,11 +2174,21 @@ impl Builder {
         })
     }
 
-    fn result_writer(&mut self, node: &Node, loc: &str, lang: QueryLanguage) -> Option<ResultWriter> {
+    fn result_writer(
+        &mut self,
+        node: &Node,
+        loc: &str,
+        lang: QueryLanguage,
+    ) -> Option<ResultWriter> {
         let obj = self.object(node, loc)?;
         let before = self.errors();
         let mut allowed = vec!["Resource", "WriterConfig"];
-        self.language_fields(&obj, lang, &[("Parameters", Lang::JsonPath), ("Arguments", Lang::Jsonata)], &mut allowed);
+        self.language_fields(
+            &obj,
+            lang,
+            &[("Parameters", Lang::JsonPath), ("Arguments", Lang::Jsonata)],
+            &mut allowed,
+        );
         self.unsupported(&obj, &allowed);
         if obj.members.is_empty() {
             self.schema("Value cannot be empty", loc, obj.pos);
@@ -2035,7 +2199,11 @@ impl Builder {
             QueryLanguage::Jsonata => self.data_template(&obj, "Arguments", lang),
         };
         if resource.is_some() != parameters.is_some() && self.errors() == before {
-            self.schema("Resource and Parameters must be given together", loc, obj.pos);
+            self.schema(
+                "Resource and Parameters must be given together",
+                loc,
+                obj.pos,
+            );
         }
         let mut rw = ResultWriter {
             resource,
@@ -2047,7 +2215,8 @@ impl Builder {
             let cloc = join(loc, "WriterConfig");
             if let Some(c) = self.object(&m.value, &cloc) {
                 self.unsupported(&c, &["Transformation", "OutputType"]);
-                rw.transformation = self.enum_field(&c, "Transformation", &["NONE", "COMPACT", "FLATTEN"]);
+                rw.transformation =
+                    self.enum_field(&c, "Transformation", &["NONE", "COMPACT", "FLATTEN"]);
                 rw.output_type = self.enum_field(&c, "OutputType", &["JSON", "JSONL"]);
             }
         }
@@ -2095,7 +2264,8 @@ fn comparison(key: &str) -> Option<(Comparison, bool)> {
 /// numeric offset, optional fraction).
 pub fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     if b.len() < 20
         || !digits(0..4)
         || b[4] != b'-'
@@ -2112,7 +2282,8 @@ pub fn is_timestamp(s: &str) -> bool {
         return false;
     }
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(99);
-    let (month, day, hour, min, sec) = (num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
+    let (month, day, hour, min, sec) =
+        (num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
         return false;
     }
@@ -2172,9 +2343,15 @@ fn python_repr_char(c: char) -> String {
 
 fn contains_path_like_string(v: &Value) -> bool {
     match v {
-        Value::String(s) => s.starts_with("$.") || s.starts_with("$$.") || (s.starts_with("States.") && s.ends_with(')')),
+        Value::String(s) => {
+            s.starts_with("$.")
+                || s.starts_with("$$.")
+                || (s.starts_with("States.") && s.ends_with(')'))
+        }
         Value::Array(a) => a.iter().any(contains_path_like_string),
-        Value::Object(o) => o.iter().any(|(k, v)| k.ends_with(".$") || contains_path_like_string(v)),
+        Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| k.ends_with(".$") || contains_path_like_string(v)),
         _ => false,
     }
 }

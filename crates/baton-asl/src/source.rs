@@ -164,6 +164,7 @@ pub fn parse_json(text: &str) -> Result<Node, SyntaxError> {
         i: 0,
         line: 1,
         line_start: 0,
+        col_cache: std::cell::Cell::new((0, 0)),
     };
     // A UTF-8 byte order mark is tolerated, as AWS's parser does.
     if text.starts_with('\u{feff}') {
@@ -185,14 +186,24 @@ struct JsonParser<'a> {
     i: usize,
     line: u32,
     line_start: usize,
+    /// (byte offset, column in characters) of the last position computed.
+    col_cache: std::cell::Cell<(usize, usize)>,
 }
 
 impl JsonParser<'_> {
     fn pos(&self) -> Position {
-        let col = self
-            .text
-            .get(self.line_start..self.i)
-            .map_or(self.i - self.line_start, |s| s.chars().count());
+        // Count characters from the last position asked for on this line, not from the line's
+        // start: a minified definition is one long line, and positions are asked for often.
+        let (from, chars_before) = match self.col_cache.get() {
+            (at, chars) if at >= self.line_start && at <= self.i => (at, chars),
+            _ => (self.line_start, 0),
+        };
+        let col = chars_before
+            + self
+                .text
+                .get(from..self.i)
+                .map_or(self.i - from, |s| s.chars().count());
+        self.col_cache.set((self.i, col));
         Position {
             line: self.line,
             column: u32::try_from(col + 1).unwrap_or(u32::MAX),
@@ -424,12 +435,19 @@ impl JsonParser<'_> {
 pub fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
     let mut builder = YamlBuilder::default();
     let mut parser = Parser::new_from_str(text);
-    parser
-        .load(&mut builder, false)
-        .map_err(|e| SyntaxError {
+    // Drive the event stream ourselves: yaml-rust2's `load` recurses once per nesting level (a
+    // deep document overflows the stack) and panics on some malformed streams.
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| SyntaxError {
             message: e.info().to_string(),
             pos: marker_pos(e.marker()),
         })?;
+        let done = matches!(event, Event::DocumentEnd | Event::StreamEnd);
+        builder.on_event(event, mark);
+        if done || builder.error.is_some() {
+            break;
+        }
+    }
     if let Some(err) = builder.error {
         return Err(err);
     }
@@ -527,7 +545,8 @@ fn yaml_scalar(text: &str, style: TScalarStyle) -> NodeValue {
         if let Ok(i) = t.parse::<i64>() {
             return NodeValue::Number(i.into());
         }
-        if t.bytes().all(|b| b.is_ascii_digit() || b"-.eE+".contains(&b))
+        if t.bytes()
+            .all(|b| b.is_ascii_digit() || b"-.eE+".contains(&b))
             && let Ok(f) = t.parse::<f64>()
             && let Some(n) = Number::from_f64(f)
         {
@@ -613,7 +632,13 @@ mod tests {
         let members = node.as_object().unwrap();
         assert_eq!(members[0].key, "StartAt");
         assert_eq!(members[0].key_pos, Position { line: 2, column: 3 });
-        assert_eq!(members[0].value.pos, Position { line: 2, column: 14 });
+        assert_eq!(
+            members[0].value.pos,
+            Position {
+                line: 2,
+                column: 14
+            }
+        );
         assert_eq!(
             node.to_json(),
             serde_json::json!({"StartAt": "A", "n": [1, 2.5, -300.0, true, null]})
@@ -634,7 +659,8 @@ mod tests {
     #[test]
     fn json_unicode_columns() {
         let node = parse_json("{\"é\": \"ü\", \"b\": 1}").unwrap();
-        assert_eq!(node.as_object().unwrap()[1].key_pos.column, 13);
+        // Columns count characters, not bytes: the key's opening quote is the 12th.
+        assert_eq!(node.as_object().unwrap()[1].key_pos.column, 12);
         assert_eq!(
             parse_json("\"\\ud83d\\ude00\"").unwrap().as_str(),
             Some("\u{1F600}")
