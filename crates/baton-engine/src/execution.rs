@@ -1,0 +1,2071 @@
+//! The deterministic core of one execution: `(state, signal) -> (new state, history events,
+//! commands)`. It does no I/O and reads no clock: time, task results and randomness come in as
+//! inputs, and tasks and timers go out as [`Command`]s that a driver carries out.
+//!
+//! An execution is a tree of *frames*: the top level, and one frame per running Parallel branch
+//! or Map iteration. Each frame runs one state at a time; a frame waiting for a task, a timer or
+//! its children is parked until a [`Signal`] wakes it. Ready frames run in FIFO order, so the
+//! same inputs always give the same history.
+
+use crate::choice;
+use crate::dataflow::{self, Env, Vars};
+use crate::error::{self, StatesError};
+use crate::history::{HistoryEvent, HistoryEventType as T, json_len, json_text, payload_details};
+use crate::jsonata::{self, States};
+use crate::time;
+use baton_asl::intrinsic::SplitMix64;
+use baton_asl::model::*;
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// Identifies a task the core asked the driver to run.
+pub type TaskId = u64;
+/// Identifies a timer the core asked the driver to start.
+pub type TimerId = u64;
+type FrameId = usize;
+/// The machine, a state's index and its block path: enough to find the state again.
+type StateRef = (Arc<StateMachine>, usize, Vec<(usize, usize)>);
+
+/// The largest payload (input, output, result) Step Functions accepts: 256 KiB.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Who and what an execution is: the values the context object (`$$`) exposes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionInfo {
+    /// `Execution.Id`.
+    pub execution_arn: String,
+    /// `Execution.Name`.
+    pub name: String,
+    /// `StateMachine.Id`.
+    pub state_machine_arn: String,
+    /// `StateMachine.Name`.
+    pub state_machine_name: String,
+    /// `Execution.RoleArn`.
+    pub role_arn: String,
+    /// `Execution.StartTime`, in milliseconds since the epoch.
+    pub start_millis: i64,
+    /// Seed of the execution's randomness (`States.MathRandom`, `States.UUID`, jitter).
+    pub seed: u64,
+}
+
+/// A task for the driver to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRequest {
+    /// The id to answer with.
+    pub task: TaskId,
+    /// The Task state's `Resource`.
+    pub resource: String,
+    /// The task's input (after InputPath/Parameters or Arguments).
+    pub input: Value,
+    /// The state that runs it.
+    pub state_name: String,
+    /// `TimeoutSeconds`, if set (the core times the task out itself).
+    pub timeout_seconds: Option<u64>,
+    /// `HeartbeatSeconds`, if set.
+    pub heartbeat_seconds: Option<u64>,
+    /// The evaluated `Credentials`, if any.
+    pub credentials: Option<Value>,
+}
+
+/// What the core asks of its driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Run a task and answer with [`Signal::TaskSucceeded`] or [`Signal::TaskFailed`].
+    ScheduleTask(Box<TaskRequest>),
+    /// Answer with [`Signal::TimerFired`] at this time.
+    StartTimer {
+        /// The timer.
+        timer: TimerId,
+        /// When, in milliseconds since the epoch.
+        fire_at_millis: i64,
+    },
+    /// The task's answer is no longer wanted (timed out, or its branch was stopped).
+    CancelTask {
+        /// The task.
+        task: TaskId,
+    },
+}
+
+/// What the driver tells the core.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signal {
+    /// A task finished with this output.
+    TaskSucceeded {
+        /// The task.
+        task: TaskId,
+        /// Its result.
+        output: Value,
+    },
+    /// A task failed.
+    TaskFailed {
+        /// The task.
+        task: TaskId,
+        /// Its error.
+        error: StatesError,
+    },
+    /// A timer fired.
+    TimerFired {
+        /// The timer.
+        timer: TimerId,
+    },
+    /// `StopExecution`.
+    Stop {
+        /// The error recorded on the aborted execution.
+        error: Option<String>,
+        /// The cause recorded on the aborted execution.
+        cause: Option<String>,
+    },
+}
+
+/// The status of an execution, as `DescribeExecution` gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Still running.
+    Running,
+    /// Ended in success.
+    Succeeded,
+    /// Ended in failure.
+    Failed,
+    /// Ran past the state machine's `TimeoutSeconds`.
+    TimedOut,
+    /// Stopped by `StopExecution`.
+    Aborted,
+}
+
+impl Status {
+    /// AWS's name (`SUCCEEDED`...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded => "SUCCEEDED",
+            Status::Failed => "FAILED",
+            Status::TimedOut => "TIMED_OUT",
+            Status::Aborted => "ABORTED",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum TimerPurpose {
+    Wait(FrameId),
+    Retry(FrameId),
+    TaskTimeout(FrameId, TaskId),
+    ExecutionTimeout,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChildKind {
+    Parallel,
+    Map,
+}
+
+#[derive(Debug, Clone)]
+struct Children {
+    kind: ChildKind,
+    /// Inputs of the children not started yet, by slot.
+    inputs: Vec<Option<Value>>,
+    results: Vec<Option<Value>>,
+    running: Vec<FrameId>,
+    next: usize,
+    done: usize,
+    failed: usize,
+    max_concurrency: usize,
+    tolerated_count: Option<u64>,
+    tolerated_percentage: Option<f64>,
+    /// A distributed Map: iterations are child executions of a Map Run.
+    distributed: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Phase {
+    /// About to enter the state (record `...StateEntered`).
+    Enter,
+    /// Entered: do the state's work (also after a retry delay).
+    Run,
+    AwaitTask {
+        task: TaskId,
+        resource: String,
+    },
+    AwaitWait {
+        output: Value,
+        assigned: Option<Map<String, Value>>,
+    },
+    AwaitRetry,
+    AwaitChildren(Box<Children>),
+}
+
+#[derive(Debug, Clone)]
+struct Frame {
+    /// Which block: (state index, branch index) steps from the top level.
+    block: Vec<(usize, usize)>,
+    state: StateId,
+    /// The current state's raw input, shared with the history.
+    input: Arc<Value>,
+    vars: Vars,
+    parent: Option<(FrameId, usize)>,
+    last_event: u64,
+    phase: Phase,
+    /// Attempts made per retrier in the current state.
+    attempts: Vec<u64>,
+    entered_at: i64,
+    /// Id of the current state's `...StateEntered` event.
+    entered_event: u64,
+    /// `MapStateFailed`/`ParallelStateFailed`, recorded only if the failure is not retried.
+    failed_event: Option<T>,
+    /// A distributed Map's child: its events belong to its own child execution, not here.
+    silent: bool,
+    retry_count: u64,
+}
+
+/// One execution of a state machine.
+#[derive(Debug)]
+pub struct Execution {
+    machine: Arc<StateMachine>,
+    info: ExecutionInfo,
+    input: Arc<Value>,
+    frames: Vec<Option<Frame>>,
+    ready: VecDeque<FrameId>,
+    history: Vec<HistoryEvent>,
+    commands: Vec<Command>,
+    timers: BTreeMap<TimerId, TimerPurpose>,
+    tasks: BTreeMap<TaskId, FrameId>,
+    next_id: u64,
+    now: i64,
+    status: Status,
+    output: Option<Value>,
+    error: Option<StatesError>,
+    entropy: SplitMix64,
+}
+
+/// Finds the block a frame runs in.
+fn block_of<'m>(machine: &'m StateMachine, path: &[(usize, usize)]) -> Option<&'m Block> {
+    let mut block = &machine.root;
+    for &(state, branch) in path {
+        block = match &block.states.get(state)?.kind {
+            StateKind::Parallel(p) => p.branches.get(branch)?,
+            StateKind::Map(m) => &m.processor,
+            _ => return None,
+        };
+    }
+    Some(block)
+}
+
+/// `resourceType` and `resource` of a Task's history details.
+fn resource_parts(arn: &str) -> (String, String) {
+    if let Some(rest) = arn.split(":::").nth(1) {
+        // arn:aws:states:::lambda:invoke, arn:aws:states:::aws-sdk:s3:getObject
+        if let Some((ty, res)) = rest.rsplit_once(':') {
+            return (ty.to_string(), res.to_string());
+        }
+    }
+    let service = arn.split(':').nth(2).unwrap_or("").to_string();
+    (service, arn.to_string())
+}
+
+fn assigned_details(assigned: &Map<String, Value>) -> Value {
+    Value::Object(
+        assigned
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(json_text(v))))
+            .collect(),
+    )
+}
+
+impl Execution {
+    /// Starts an execution at time `now` (milliseconds since the epoch).
+    pub fn start(
+        machine: Arc<StateMachine>,
+        info: ExecutionInfo,
+        input: Value,
+        now: i64,
+    ) -> Execution {
+        let entropy = SplitMix64(info.seed);
+        let mut ex = Execution {
+            machine,
+            info,
+            input: Arc::new(input.clone()),
+            frames: Vec::new(),
+            ready: VecDeque::new(),
+            history: Vec::new(),
+            commands: Vec::new(),
+            timers: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            next_id: 1,
+            now,
+            status: Status::Running,
+            output: None,
+            error: None,
+            entropy,
+        };
+        let input = Arc::new(input);
+        let started = ex.record_payload(
+            0,
+            T::ExecutionStarted,
+            Some(json!({
+                "inputDetails": payload_details(),
+                "roleArn": ex.info.role_arn,
+            })),
+            Some(("input", Arc::clone(&input))),
+        );
+        if let Some(secs) = ex.machine.timeout_seconds {
+            let timer = ex.new_id();
+            ex.timers.insert(timer, TimerPurpose::ExecutionTimeout);
+            ex.commands.push(Command::StartTimer {
+                timer,
+                fire_at_millis: now.saturating_add(secs.saturating_mul(1000) as i64),
+            });
+        }
+        let start_at = ex.machine.root.start_at;
+        // AWS records the first state's entry as following no event (previousEventId 0).
+        let _ = started;
+        let fid = ex.spawn(
+            Vec::new(),
+            start_at,
+            (*input).clone(),
+            Vars::default(),
+            None,
+            0,
+        );
+        ex.ready.push_back(fid);
+        ex.run();
+        ex
+    }
+
+    /// Applies a signal at time `now`.
+    pub fn signal(&mut self, now: i64, signal: Signal) {
+        self.now = now.max(self.now);
+        if self.status != Status::Running {
+            return;
+        }
+        match signal {
+            Signal::TaskSucceeded { task, output } => {
+                if let Some(fid) = self.tasks.remove(&task) {
+                    self.task_succeeded(fid, task, output);
+                }
+            }
+            Signal::TaskFailed { task, error } => {
+                if let Some(fid) = self.tasks.remove(&task) {
+                    self.task_failed(fid, error, T::TaskFailed);
+                }
+            }
+            Signal::TimerFired { timer } => match self.timers.remove(&timer) {
+                Some(TimerPurpose::Wait(fid)) => self.wait_done(fid),
+                Some(TimerPurpose::Retry(fid)) => {
+                    if let Some(f) = self.frame_mut(fid) {
+                        f.phase = Phase::Run;
+                        self.ready.push_back(fid);
+                    }
+                }
+                Some(TimerPurpose::TaskTimeout(fid, task))
+                    if self.tasks.remove(&task).is_some() =>
+                {
+                    self.commands.push(Command::CancelTask { task });
+                    self.task_failed(fid, StatesError::bare(error::TIMEOUT), T::TaskTimedOut);
+                }
+                Some(TimerPurpose::TaskTimeout(..)) => {}
+                Some(TimerPurpose::ExecutionTimeout) => {
+                    let last = self.history.last().map_or(0, |e| e.id);
+                    self.record(
+                        last,
+                        T::ExecutionTimedOut,
+                        Some(json!({"error": error::TIMEOUT})),
+                    );
+                    self.finish(
+                        Status::TimedOut,
+                        None,
+                        Some(StatesError::bare(error::TIMEOUT)),
+                    );
+                }
+                None => {}
+            },
+            Signal::Stop { error, cause } => {
+                let last = self.history.last().map_or(0, |e| e.id);
+                let mut details = Map::new();
+                if let Some(e) = &error {
+                    details.insert("error".into(), json!(e));
+                }
+                if let Some(c) = &cause {
+                    details.insert("cause".into(), json!(c));
+                }
+                self.record(last, T::ExecutionAborted, Some(Value::Object(details)));
+                let err = error.map(|e| StatesError {
+                    cause,
+                    ..StatesError::bare(e)
+                });
+                self.finish(Status::Aborted, None, err);
+            }
+        }
+        self.run();
+    }
+
+    /// Commands issued since the last call.
+    pub fn take_commands(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.commands)
+    }
+
+    /// The execution's status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The output, once succeeded.
+    pub fn output(&self) -> Option<&Value> {
+        self.output.as_ref()
+    }
+
+    /// The error, once failed, timed out or aborted with one.
+    pub fn error(&self) -> Option<&StatesError> {
+        self.error.as_ref()
+    }
+
+    /// The history so far.
+    pub fn history(&self) -> &[HistoryEvent] {
+        &self.history
+    }
+
+    /// The execution's input.
+    pub fn input(&self) -> &Value {
+        &self.input
+    }
+
+    // ----- bookkeeping -----
+
+    fn entropy_bits(&mut self) -> u64 {
+        use baton_asl::intrinsic::Entropy;
+        self.entropy.random_u64()
+    }
+
+    fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn record(&mut self, previous: u64, ty: T, details: Option<Value>) -> u64 {
+        self.record_payload(previous, ty, details, None)
+    }
+
+    fn record_payload(
+        &mut self,
+        previous: u64,
+        ty: T,
+        details: Option<Value>,
+        payload: Option<(&'static str, Arc<Value>)>,
+    ) -> u64 {
+        let id = self.history.len() as u64 + 1;
+        self.history.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp_millis: self.now,
+            event_type: ty,
+            details,
+            payload,
+        });
+        id
+    }
+
+    /// Records an event with a payload that follows the frame's last one.
+    fn emit_payload(
+        &mut self,
+        fid: FrameId,
+        ty: T,
+        details: Value,
+        payload: (&'static str, Arc<Value>),
+    ) -> u64 {
+        if let Some(f) = self.frame(fid)
+            && f.silent
+        {
+            return f.last_event;
+        }
+        let prev = self.frame(fid).map_or(0, |f| f.last_event);
+        let id = self.record_payload(prev, ty, Some(details), Some(payload));
+        if let Some(f) = self.frame_mut(fid) {
+            f.last_event = id;
+        }
+        id
+    }
+
+    /// Records an event that follows the frame's last one.
+    fn emit(&mut self, fid: FrameId, ty: T, details: Option<Value>) -> u64 {
+        if let Some(f) = self.frame(fid)
+            && f.silent
+        {
+            return f.last_event;
+        }
+        let prev = self.frame(fid).map_or(0, |f| f.last_event);
+        let id = self.record(prev, ty, details);
+        if let Some(f) = self.frame_mut(fid) {
+            f.last_event = id;
+        }
+        id
+    }
+
+    fn frame(&self, fid: FrameId) -> Option<&Frame> {
+        self.frames.get(fid).and_then(Option::as_ref)
+    }
+
+    fn frame_mut(&mut self, fid: FrameId) -> Option<&mut Frame> {
+        self.frames.get_mut(fid).and_then(Option::as_mut)
+    }
+
+    fn spawn(
+        &mut self,
+        block: Vec<(usize, usize)>,
+        state: StateId,
+        input: Value,
+        vars: Vars,
+        parent: Option<(FrameId, usize)>,
+        last_event: u64,
+    ) -> FrameId {
+        let frame = Frame {
+            block,
+            state,
+            input: Arc::new(input),
+            vars,
+            parent,
+            last_event,
+            phase: Phase::Enter,
+            attempts: Vec::new(),
+            entered_at: self.now,
+            entered_event: 0,
+            failed_event: None,
+            silent: false,
+            retry_count: 0,
+        };
+        // Reuse a free slot so that long Maps do not grow the table without bound.
+        if let Some(i) = self.frames.iter().position(Option::is_none) {
+            self.frames[i] = Some(frame);
+            i
+        } else {
+            self.frames.push(Some(frame));
+            self.frames.len() - 1
+        }
+    }
+
+    /// Removes a frame and everything running below it.
+    fn kill(&mut self, fid: FrameId) {
+        let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else {
+            return;
+        };
+        if let Phase::AwaitChildren(children) = frame.phase {
+            for child in children.running {
+                self.kill(child);
+            }
+        }
+        let tasks: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|(_, f)| **f == fid)
+            .map(|(t, _)| *t)
+            .collect();
+        for task in tasks {
+            self.tasks.remove(&task);
+            self.commands.push(Command::CancelTask { task });
+        }
+        self.timers.retain(|_, p| match p {
+            TimerPurpose::Wait(f) | TimerPurpose::Retry(f) | TimerPurpose::TaskTimeout(f, _) => {
+                *f != fid
+            }
+            TimerPurpose::ExecutionTimeout => true,
+        });
+    }
+
+    fn finish(&mut self, status: Status, output: Option<Value>, error: Option<StatesError>) {
+        self.status = status;
+        self.output = output;
+        self.error = error;
+        self.ready.clear();
+        for fid in 0..self.frames.len() {
+            self.kill(fid);
+        }
+        self.timers.clear();
+    }
+
+    fn context(&self, frame: &Frame, state: &State) -> Value {
+        if !state.reads_context {
+            return Value::Null;
+        }
+        json!({
+            "Execution": {
+                "Id": self.info.execution_arn,
+                "Input": *self.input,
+                "Name": self.info.name,
+                "RoleArn": self.info.role_arn,
+                "StartTime": time::format_millis(self.info.start_millis),
+                "RedriveCount": 0,
+            },
+            "State": state_context(frame, state),
+            "StateMachine": {
+                "Id": self.info.state_machine_arn,
+                "Name": self.info.state_machine_name,
+            },
+        })
+    }
+
+    // ----- the run loop -----
+
+    fn run(&mut self) {
+        while let Some(fid) = self.ready.pop_front() {
+            if self.status != Status::Running {
+                self.ready.clear();
+                return;
+            }
+            self.advance(fid);
+        }
+    }
+
+    fn advance(&mut self, fid: FrameId) {
+        let machine = Arc::clone(&self.machine);
+        let Some(frame) = self.frame(fid) else { return };
+        let Some(state) =
+            block_of(&machine, &frame.block).and_then(|b| b.states.get(frame.state.index()))
+        else {
+            self.fail_frame(fid, StatesError::runtime("internal error: unknown state"));
+            return;
+        };
+        match frame.phase {
+            Phase::Enter => {
+                let details = json!({
+                    "name": state.name,
+                    "inputDetails": payload_details(),
+                });
+                let input = Arc::clone(&frame.input);
+                let now = self.now;
+                if let Some(f) = self.frame_mut(fid) {
+                    f.entered_at = now;
+                    f.retry_count = 0;
+                    f.attempts = Vec::new();
+                    f.phase = Phase::Run;
+                }
+                let entered = self.emit_payload(
+                    fid,
+                    T::entered(state.kind.type_name()),
+                    details,
+                    ("input", input),
+                );
+                if let Some(f) = self.frame_mut(fid) {
+                    f.entered_event = entered;
+                }
+                self.execute(fid, state);
+            }
+            Phase::Run => self.execute(fid, state),
+            _ => {}
+        }
+    }
+
+    fn execute(&mut self, fid: FrameId, state: &State) {
+        if let Err(e) = self.try_execute(fid, state) {
+            // A Map that fails before its iterations start still records MapStateFailed
+            // (runtime errors end the execution without it).
+            if matches!(state.kind, StateKind::Map(_))
+                && e.error != error::RUNTIME
+                && let Some(f) = self.frame_mut(fid)
+            {
+                f.failed_event.get_or_insert(T::MapStateFailed);
+            }
+            self.state_failed(fid, state, e);
+        }
+    }
+
+    fn try_execute(&mut self, fid: FrameId, state: &State) -> Result<(), StatesError> {
+        let Some(frame) = self.frame(fid) else {
+            return Ok(());
+        };
+        let raw = frame.input.clone();
+        let context = self.context(frame, state);
+        let vars = frame.vars.clone();
+        let jsonata = state.query_language == QueryLanguage::Jsonata;
+        let states = States::entry(&raw, &context);
+        match &state.kind {
+            StateKind::Pass => {
+                let (output, assigned) = if jsonata {
+                    let assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, &vars)?;
+                    let output = jsonata::template_or(
+                        state.io.output.as_ref(),
+                        &states,
+                        &vars,
+                        "Output",
+                        &raw,
+                    )?;
+                    (output, assigned)
+                } else {
+                    let mut env = Env::new(&context, &vars, &mut self.entropy);
+                    let effective =
+                        dataflow::apply_input_path(state.io.input_path.as_ref(), &raw, &env)?;
+                    let effective = dataflow::apply_optional_template(
+                        state.io.parameters.as_ref(),
+                        effective,
+                        &mut env,
+                    )?;
+                    let result = match &state.io.result {
+                        Some(r) => Cow::Owned(r.clone()),
+                        None => effective,
+                    };
+                    let assigned = assign_jsonpath(state.io.assign.as_ref(), &result, &mut env)?;
+                    let output = dataflow::apply_result_path(
+                        state.io.result_path.as_ref(),
+                        &raw,
+                        result.into_owned(),
+                    )?;
+                    let output =
+                        dataflow::apply_output_path(state.io.output_path.as_ref(), output, &env)?;
+                    (output, assigned)
+                };
+                self.exit(fid, state, output, assigned, state.transition);
+            }
+            StateKind::Succeed => {
+                let output = if jsonata {
+                    jsonata::template_or(state.io.output.as_ref(), &states, &vars, "Output", &raw)?
+                } else {
+                    let env = Env::new(&context, &vars, &mut self.entropy);
+                    let effective =
+                        dataflow::apply_input_path(state.io.input_path.as_ref(), &raw, &env)?;
+                    dataflow::apply_output_path(
+                        state.io.output_path.as_ref(),
+                        effective.into_owned(),
+                        &env,
+                    )?
+                };
+                self.exit(fid, state, output, None, Some(Transition::End));
+            }
+            StateKind::Fail(fail) => {
+                let mut env = Env::new(&context, &vars, &mut self.entropy);
+                let error = string_source(fail.error.as_ref(), &raw, &mut env, &states, "Error")?;
+                let cause = string_source(fail.cause.as_ref(), &raw, &mut env, &states, "Cause")?;
+                self.fail_frame(
+                    fid,
+                    StatesError {
+                        cause,
+                        ..StatesError::bare(error.unwrap_or_default())
+                    },
+                );
+            }
+            StateKind::Choice(c) => self.choice(fid, state, c, &raw, &context, &vars)?,
+            StateKind::Wait(w) => {
+                let (seconds_or_at, output, assigned) = if jsonata {
+                    let assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, &vars)?;
+                    let when = match w {
+                        WaitState::Seconds(d) => WaitFor::Seconds(dynamic_u64(
+                            d, &raw, &context, &vars, &states, "Seconds",
+                        )?),
+                        WaitState::Timestamp(d) => WaitFor::Timestamp(dynamic_timestamp(
+                            d, &raw, &context, &vars, &states,
+                        )?),
+                    };
+                    let output = jsonata::template_or(
+                        state.io.output.as_ref(),
+                        &states,
+                        &vars,
+                        "Output",
+                        &raw,
+                    )?;
+                    (when, output, assigned)
+                } else {
+                    let mut env = Env::new(&context, &vars, &mut self.entropy);
+                    let effective =
+                        dataflow::apply_input_path(state.io.input_path.as_ref(), &raw, &env)?;
+                    let when = match w {
+                        WaitState::Seconds(d) => WaitFor::Seconds(dynamic_u64(
+                            d,
+                            &effective,
+                            &context,
+                            &vars,
+                            &states,
+                            "SecondsPath",
+                        )?),
+                        WaitState::Timestamp(d) => WaitFor::Timestamp(dynamic_timestamp(
+                            d, &effective, &context, &vars, &states,
+                        )?),
+                    };
+                    let assigned = assign_jsonpath(state.io.assign.as_ref(), &effective, &mut env)?;
+                    let output = dataflow::apply_output_path(
+                        state.io.output_path.as_ref(),
+                        effective.into_owned(),
+                        &env,
+                    )?;
+                    (when, output, assigned)
+                };
+                let fire_at = match seconds_or_at {
+                    WaitFor::Seconds(s) => self.now.saturating_add((s as i64).saturating_mul(1000)),
+                    WaitFor::Timestamp(ms) => ms,
+                };
+                // AWS keeps wait delays in a signed 32-bit count of seconds.
+                if fire_at.saturating_sub(self.now) / 1000 > i64::from(i32::MAX) {
+                    return Err(StatesError::runtime("Wait state delay is too long."));
+                }
+                let timer = self.new_id();
+                self.timers.insert(timer, TimerPurpose::Wait(fid));
+                self.commands.push(Command::StartTimer {
+                    timer,
+                    fire_at_millis: fire_at,
+                });
+                if let Some(f) = self.frame_mut(fid) {
+                    f.phase = Phase::AwaitWait { output, assigned };
+                }
+            }
+            StateKind::Task(task) => {
+                let (input, credentials, timeout, heartbeat) = if jsonata {
+                    let input = jsonata::template_or(
+                        state.io.arguments.as_ref(),
+                        &states,
+                        &vars,
+                        "Arguments",
+                        &raw,
+                    )?;
+                    let credentials = match &task.credentials {
+                        Some(DataTemplate::Jsonata(t)) => Some(jsonata::evaluate_template(
+                            t,
+                            &states,
+                            &vars,
+                            "Credentials",
+                        )?),
+                        _ => None,
+                    };
+                    let timeout = task
+                        .timeout_seconds
+                        .as_ref()
+                        .map(|d| dynamic_u64(d, &raw, &context, &vars, &states, "TimeoutSeconds"))
+                        .transpose()?;
+                    let heartbeat = task
+                        .heartbeat_seconds
+                        .as_ref()
+                        .map(|d| dynamic_u64(d, &raw, &context, &vars, &states, "HeartbeatSeconds"))
+                        .transpose()?;
+                    (input, credentials, timeout, heartbeat)
+                } else {
+                    let mut env = Env::new(&context, &vars, &mut self.entropy);
+                    let effective =
+                        dataflow::apply_input_path(state.io.input_path.as_ref(), &raw, &env)?;
+                    let input = match &state.io.parameters {
+                        Some(t) => dataflow::apply_template(t, &effective, &mut env)?,
+                        None => effective.clone().into_owned(),
+                    };
+                    let credentials = match &task.credentials {
+                        Some(DataTemplate::JsonPath(t)) => {
+                            Some(dataflow::apply_template(t, &effective, &mut env)?)
+                        }
+                        _ => None,
+                    };
+                    let timeout = task
+                        .timeout_seconds
+                        .as_ref()
+                        .map(|d| {
+                            dynamic_u64(
+                                d,
+                                &effective,
+                                &context,
+                                &vars,
+                                &states,
+                                "TimeoutSecondsPath",
+                            )
+                        })
+                        .transpose()?;
+                    let heartbeat = task
+                        .heartbeat_seconds
+                        .as_ref()
+                        .map(|d| {
+                            dynamic_u64(
+                                d,
+                                &effective,
+                                &context,
+                                &vars,
+                                &states,
+                                "HeartbeatSecondsPath",
+                            )
+                        })
+                        .transpose()?;
+                    (input, credentials, timeout, heartbeat)
+                };
+                check_size(&input, "The task input")?;
+                self.schedule_task(fid, state, task, input, credentials, timeout, heartbeat);
+            }
+            StateKind::Parallel(p) => {
+                let input = if jsonata {
+                    jsonata::template_or(
+                        state.io.arguments.as_ref(),
+                        &states,
+                        &vars,
+                        "Arguments",
+                        &raw,
+                    )?
+                } else {
+                    let mut env = Env::new(&context, &vars, &mut self.entropy);
+                    let effective =
+                        dataflow::apply_input_path(state.io.input_path.as_ref(), &raw, &env)?;
+                    dataflow::apply_optional_template(
+                        state.io.parameters.as_ref(),
+                        effective,
+                        &mut env,
+                    )?
+                    .into_owned()
+                };
+                self.emit(fid, T::ParallelStateStarted, None);
+                let n = p.branches.len();
+                let children = Children {
+                    kind: ChildKind::Parallel,
+                    inputs: vec![Some(input); n],
+                    results: vec![None; n],
+                    running: Vec::new(),
+                    next: 0,
+                    done: 0,
+                    failed: 0,
+                    max_concurrency: n.max(1),
+                    tolerated_count: None,
+                    tolerated_percentage: None,
+                    distributed: false,
+                };
+                self.start_children(fid, children);
+            }
+            StateKind::Map(m) => self.map(fid, state, m, &raw, &context, &vars)?,
+        }
+        Ok(())
+    }
+
+    fn assign_jsonata(
+        &mut self,
+        assign: Option<&DataTemplate>,
+        states: &States<'_>,
+        vars: &Vars,
+    ) -> Result<Option<Map<String, Value>>, StatesError> {
+        match assign {
+            Some(DataTemplate::Jsonata(t)) => {
+                match jsonata::evaluate_template(t, states, vars, "Assign")? {
+                    Value::Object(m) => Ok(Some(m)),
+                    _ => Err(StatesError::query("The field 'Assign' must be an object")),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn choice(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        c: &ChoiceState,
+        raw: &Value,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<(), StatesError> {
+        let states = States::entry(raw, context);
+        if state.query_language == QueryLanguage::Jsonata {
+            let mut chosen = None;
+            for (i, rule) in c.choices.iter().enumerate() {
+                let matched = match &rule.condition {
+                    Condition::Jsonata(Dynamic::Static(b)) => *b,
+                    Condition::Jsonata(Dynamic::Jsonata(e)) => {
+                        match jsonata::evaluate(
+                            e,
+                            &states,
+                            vars,
+                            &format!("Choices[{i}]/Condition"),
+                        )? {
+                            Value::Bool(b) => b,
+                            other => {
+                                return Err(StatesError::query(format!(
+                                    "The JSONata expression '{}' specified for the field 'Choices[{i}]/Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
+                                    e.text.trim(),
+                                    json_type(&other),
+                                    json_text(&other)
+                                )));
+                            }
+                        }
+                    }
+                    _ => false,
+                };
+                if matched {
+                    chosen = Some((i, rule));
+                    break;
+                }
+            }
+            let Some((i, rule)) = chosen else {
+                return self.no_choice(fid, state, c, raw.clone(), None);
+            };
+            let mut assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, vars)?;
+            if let Some(DataTemplate::Jsonata(t)) = &rule.assign {
+                match jsonata::evaluate_template(t, &states, vars, &format!("Choices[{i}]/Assign"))?
+                {
+                    Value::Object(m) => assigned.get_or_insert_with(Map::new).extend(m),
+                    _ => return Err(StatesError::query("The field 'Assign' must be an object")),
+                }
+            }
+            let output = match (&rule.output, &state.io.output) {
+                (Some(t), _) => {
+                    jsonata::evaluate_template(t, &states, vars, &format!("Choices[{i}]/Output"))?
+                }
+                (None, Some(t)) => jsonata::evaluate_template(t, &states, vars, "Output")?,
+                (None, None) => raw.clone(),
+            };
+            self.exit(
+                fid,
+                state,
+                output,
+                assigned,
+                Some(Transition::Next(rule.next)),
+            );
+            return Ok(());
+        }
+        let mut env = Env::new(context, vars, &mut self.entropy);
+        let effective = dataflow::apply_input_path(state.io.input_path.as_ref(), raw, &env)?;
+        let mut chosen = None;
+        for rule in &c.choices {
+            if choice::evaluate(&rule.condition, &effective, &env)? {
+                chosen = Some(rule);
+                break;
+            }
+        }
+        let mut assigned = assign_jsonpath(state.io.assign.as_ref(), &effective, &mut env)?;
+        let next = match chosen {
+            Some(rule) => {
+                if let Some(extra) = assign_jsonpath(rule.assign.as_ref(), &effective, &mut env)? {
+                    assigned.get_or_insert_with(Map::new).extend(extra);
+                }
+                rule.next
+            }
+            None => {
+                let output = dataflow::apply_output_path(
+                    state.io.output_path.as_ref(),
+                    effective.into_owned(),
+                    &env,
+                )?;
+                return self.no_choice(fid, state, c, output, assigned);
+            }
+        };
+        let output = dataflow::apply_output_path(
+            state.io.output_path.as_ref(),
+            effective.into_owned(),
+            &env,
+        )?;
+        self.exit(fid, state, output, assigned, Some(Transition::Next(next)));
+        Ok(())
+    }
+
+    fn no_choice(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        c: &ChoiceState,
+        output: Value,
+        assigned: Option<Map<String, Value>>,
+    ) -> Result<(), StatesError> {
+        match c.default {
+            Some(d) => {
+                self.exit(fid, state, output, assigned, Some(Transition::Next(d)));
+                Ok(())
+            }
+            None => Err(StatesError::new(
+                error::NO_CHOICE_MATCHED,
+                format!("No Matches! (state '{}')", state.name),
+            )),
+        }
+    }
+
+    fn map(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        m: &MapState,
+        raw: &Value,
+        context: &Value,
+        vars: &Vars,
+    ) -> Result<(), StatesError> {
+        let states = States::entry(raw, context);
+        let jsonata = state.query_language == QueryLanguage::Jsonata;
+        let (effective, items) = if jsonata {
+            let items = match &m.items {
+                Some(t) => jsonata::evaluate_template(t, &states, vars, "Items")?,
+                None => raw.clone(),
+            };
+            (Cow::Borrowed(raw), items)
+        } else {
+            let env = Env::new(context, vars, &mut self.entropy);
+            let effective = dataflow::apply_input_path(state.io.input_path.as_ref(), raw, &env)?;
+            let items = match &m.items_path {
+                Some(p) => dataflow::read_reference(p, &effective, &env)?,
+                None => effective.clone().into_owned(),
+            };
+            (effective, items)
+        };
+        let Value::Array(items) = items else {
+            return Err(
+                if let (true, Some(JsonataTemplate::Expr(e))) = (jsonata, &m.items) {
+                    StatesError {
+                        location: Some("Items".into()),
+                        ..StatesError::query(format!(
+                            "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                            e.text.trim(),
+                            json_type(&items),
+                            json_text(&items)
+                        ))
+                    }
+                } else if jsonata {
+                    StatesError::query(format!(
+                        "Map state input must be an array but was: {}",
+                        json_text(&items)
+                    ))
+                } else {
+                    StatesError::runtime(format!(
+                        "Reference path \"{}\" must point to array.",
+                        m.items_path.as_ref().map_or("$", |p| p.text.as_str())
+                    ))
+                },
+            );
+        };
+        let mut inputs = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            let input = match &m.item_selector {
+                None => item,
+                Some(selector) => {
+                    let mut ctx = context.clone();
+                    ctx["Map"] = json!({"Item": {"Index": index, "Value": item}});
+                    match selector {
+                        DataTemplate::JsonPath(t) => {
+                            let mut env = Env::new(&ctx, vars, &mut self.entropy);
+                            dataflow::apply_template(t, &effective, &mut env)?
+                        }
+                        DataTemplate::Jsonata(t) => {
+                            let s = States {
+                                input: Some(raw),
+                                context: Some(&ctx),
+                                ..States::default()
+                            };
+                            jsonata::evaluate_template(t, &s, vars, "ItemSelector")?
+                        }
+                    }
+                }
+            };
+            inputs.push(Some(input));
+        }
+        // AWS records the start before it reads the concurrency and failure thresholds.
+        self.emit(
+            fid,
+            T::MapStateStarted,
+            Some(json!({"length": inputs.len()})),
+        );
+        let source = if jsonata { raw } else { &effective };
+        let max = m
+            .max_concurrency
+            .as_ref()
+            .map(|d| dynamic_u64(d, source, context, vars, &states, "MaxConcurrencyPath"))
+            .transpose()?
+            .unwrap_or(0);
+        let tolerated_count = m
+            .tolerated_failure_count
+            .as_ref()
+            .map(|d| {
+                dynamic_u64(
+                    d,
+                    source,
+                    context,
+                    vars,
+                    &states,
+                    "ToleratedFailureCountPath",
+                )
+            })
+            .transpose()?;
+        let tolerated_percentage = m
+            .tolerated_failure_percentage
+            .as_ref()
+            .map(|d| dynamic_f64(d, source, context, vars, &states))
+            .transpose()?;
+        let n = inputs.len();
+        let distributed = matches!(m.mode, ProcessorMode::Distributed(_));
+        if distributed {
+            let run_id = self.new_id();
+            let arn = format!(
+                "{}:{}:{:08x}-0000-4000-8000-{:012x}",
+                self.info
+                    .state_machine_arn
+                    .replacen(":stateMachine:", ":mapRun:", 1),
+                m.label.as_deref().unwrap_or(&state.name),
+                run_id,
+                self.entropy_bits() & 0xffff_ffff_ffff
+            )
+            .replacen(
+                &format!(":{}:", self.info.state_machine_name),
+                &format!(":{}/", self.info.state_machine_name),
+                1,
+            );
+            self.emit(fid, T::MapRunStarted, Some(json!({"mapRunArn": arn})));
+        }
+        let children = Children {
+            kind: ChildKind::Map,
+            inputs,
+            results: vec![None; n],
+            running: Vec::new(),
+            next: 0,
+            done: 0,
+            failed: 0,
+            max_concurrency: if max == 0 { usize::MAX } else { max as usize },
+            tolerated_count,
+            tolerated_percentage,
+            distributed,
+        };
+        self.start_children(fid, children);
+        Ok(())
+    }
+
+    // ----- children (Parallel branches, Map iterations) -----
+
+    fn start_children(&mut self, fid: FrameId, mut children: Children) {
+        let machine = Arc::clone(&self.machine);
+        let Some(frame) = self.frame(fid) else { return };
+        let block_path = frame.block.clone();
+        let state_index = frame.state.index();
+        let outer = Arc::new(frame.vars.clone());
+        let Some(state) = block_of(&machine, &block_path).and_then(|b| b.states.get(state_index))
+        else {
+            return;
+        };
+        if children.inputs.is_empty() {
+            if let Some(f) = self.frame_mut(fid) {
+                f.phase = Phase::AwaitChildren(Box::new(children));
+            }
+            self.children_done(fid, state);
+            return;
+        }
+        while children.running.len() < children.max_concurrency
+            && children.next < children.inputs.len()
+        {
+            let slot = children.next;
+            children.next += 1;
+            let input = children.inputs[slot].take().unwrap_or(Value::Null);
+            let (branch, start) = match &state.kind {
+                StateKind::Parallel(p) => match p.branches.get(slot) {
+                    Some(b) => (slot, b.start_at),
+                    None => continue,
+                },
+                StateKind::Map(m) => (0, m.processor.start_at),
+                _ => continue,
+            };
+            let prev = if children.kind == ChildKind::Map && !children.distributed {
+                self.emit(
+                    fid,
+                    T::MapIterationStarted,
+                    Some(json!({"index": slot, "name": state.name})),
+                );
+                self.frame(fid).map_or(0, |f| f.last_event)
+            } else {
+                self.frame(fid).map_or(0, |f| f.last_event)
+            };
+            let mut path = block_path.clone();
+            path.push((state_index, branch));
+            let child = self.spawn(
+                path,
+                start,
+                input,
+                Vars::inner(Arc::clone(&outer)),
+                Some((fid, slot)),
+                prev,
+            );
+            let silent = children.distributed || self.frame(fid).is_some_and(|f| f.silent);
+            if let Some(c) = self.frame_mut(child) {
+                c.silent = silent;
+            }
+            children.running.push(child);
+            self.ready.push_back(child);
+        }
+        if let Some(f) = self.frame_mut(fid) {
+            f.phase = Phase::AwaitChildren(Box::new(children));
+        }
+    }
+
+    fn child_finished(&mut self, child: FrameId, result: Result<Value, StatesError>) {
+        let Some(frame) = self.frames.get_mut(child).and_then(Option::take) else {
+            return;
+        };
+        let Some((parent, slot)) = frame.parent else {
+            return;
+        };
+        let machine = Arc::clone(&self.machine);
+        let Some(pframe) = self.frame(parent) else {
+            return;
+        };
+        let Some(state) =
+            block_of(&machine, &pframe.block).and_then(|b| b.states.get(pframe.state.index()))
+        else {
+            return;
+        };
+        let Phase::AwaitChildren(mut children) = pframe.phase.clone() else {
+            return;
+        };
+        children.running.retain(|c| *c != child);
+        // The parent continues from the child's last event (a Map Run's children record
+        // their events elsewhere).
+        if !children.distributed
+            && let Some(p) = self.frame_mut(parent)
+        {
+            p.last_event = frame.last_event;
+        }
+        let is_map = children.kind == ChildKind::Map;
+        // Iteration events go into this history only for inline Maps that are themselves
+        // recorded here.
+        let record_iterations =
+            is_map && !children.distributed && !self.frame(parent).is_some_and(|f| f.silent);
+        match result {
+            Ok(output) => {
+                if record_iterations {
+                    let id = self.record(
+                        frame.last_event,
+                        T::MapIterationSucceeded,
+                        Some(json!({"index": slot, "name": state.name})),
+                    );
+                    if children.done + 1 == children.results.len()
+                        && let Some(p) = self.frame_mut(parent)
+                    {
+                        p.last_event = id;
+                    }
+                }
+                children.results[slot] = Some(output);
+                children.done += 1;
+            }
+            Err(err) => {
+                if record_iterations {
+                    self.record(
+                        frame.last_event,
+                        T::MapIterationFailed,
+                        Some(json!({"index": slot, "name": state.name})),
+                    );
+                }
+                children.failed += 1;
+                children.done += 1;
+                let total = children.results.len();
+                let tolerated = is_map
+                    && match (children.tolerated_count, children.tolerated_percentage) {
+                        (None, None) => false,
+                        (count, pct) => {
+                            let by_count = count.is_some_and(|c| children.failed as u64 <= c);
+                            let by_pct = pct.is_some_and(|p| {
+                                (children.failed as f64) * 100.0 <= p * total as f64
+                            });
+                            by_count || by_pct
+                        }
+                    };
+                if tolerated {
+                    children.results[slot] = Some(err.to_output());
+                } else {
+                    for c in std::mem::take(&mut children.running) {
+                        self.kill(c);
+                    }
+                    let thresholds = children.tolerated_count.is_some()
+                        || children.tolerated_percentage.is_some();
+                    let err = if is_map && thresholds {
+                        StatesError::new(
+                            error::EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                            "The specified tolerated failure threshold was exceeded",
+                        )
+                    } else {
+                        err
+                    };
+                    if is_map && children.distributed {
+                        let mut details = json!({"error": err.error});
+                        if let Some(c) = &err.cause {
+                            details["cause"] = json!(c);
+                        }
+                        self.emit(parent, T::MapRunFailed, Some(details));
+                    }
+                    if let Some(p) = self.frame_mut(parent) {
+                        p.phase = Phase::Run;
+                        p.failed_event = Some(if is_map {
+                            T::MapStateFailed
+                        } else {
+                            T::ParallelStateFailed
+                        });
+                    }
+                    self.state_failed(parent, state, err);
+                    return;
+                }
+            }
+        }
+        if children.done == children.results.len() {
+            if let Some(p) = self.frame_mut(parent) {
+                p.phase = Phase::AwaitChildren(children);
+            }
+            self.children_done(parent, state);
+        } else {
+            self.start_children(parent, *children);
+        }
+    }
+
+    fn children_done(&mut self, fid: FrameId, state: &State) {
+        let Some(frame) = self.frame(fid) else { return };
+        let Phase::AwaitChildren(children) = &frame.phase else {
+            return;
+        };
+        let results = Value::Array(
+            children
+                .results
+                .iter()
+                .map(|r| r.clone().unwrap_or(Value::Null))
+                .collect(),
+        );
+        let succeeded = match children.kind {
+            ChildKind::Parallel => T::ParallelStateSucceeded,
+            ChildKind::Map => T::MapStateSucceeded,
+        };
+        if children.distributed {
+            self.emit(fid, T::MapRunSucceeded, None);
+        }
+        let Some(frame) = self.frame(fid) else { return };
+        // `...StateSucceeded` and the following `...StateExited` both follow the last event.
+        let prev = frame.last_event;
+        if !frame.silent {
+            self.record(prev, succeeded, None);
+        }
+        if let Some(f) = self.frame_mut(fid) {
+            f.phase = Phase::Run;
+        }
+        if let Err(e) = self.after_result(fid, state, results) {
+            self.state_failed(fid, state, e);
+        }
+    }
+
+    // ----- tasks -----
+
+    #[allow(clippy::too_many_arguments)]
+    fn schedule_task(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        task: &TaskState,
+        input: Value,
+        credentials: Option<Value>,
+        timeout: Option<u64>,
+        heartbeat: Option<u64>,
+    ) {
+        let id = self.new_id();
+        let (resource_type, resource) = resource_parts(&task.resource);
+        let mut details = json!({
+            "resourceType": resource_type,
+            "resource": resource,
+            "region": "us-east-1",
+            "parameters": json_text(&input),
+        });
+        if let Some(t) = timeout {
+            details["timeoutInSeconds"] = json!(t);
+        }
+        if let Some(h) = heartbeat {
+            details["heartbeatInSeconds"] = json!(h);
+        }
+        if let Some(c) = &credentials {
+            details["taskCredentials"] =
+                json!({"roleArn": c.get("RoleArn").cloned().unwrap_or(Value::Null)});
+        }
+        self.emit(fid, T::TaskScheduled, Some(details));
+        self.emit(
+            fid,
+            T::TaskStarted,
+            Some(json!({"resourceType": resource_type, "resource": resource})),
+        );
+        self.tasks.insert(id, fid);
+        if let Some(secs) = timeout {
+            let timer = self.new_id();
+            self.timers
+                .insert(timer, TimerPurpose::TaskTimeout(fid, id));
+            self.commands.push(Command::StartTimer {
+                timer,
+                fire_at_millis: self.now.saturating_add((secs as i64).saturating_mul(1000)),
+            });
+        }
+        self.commands
+            .push(Command::ScheduleTask(Box::new(TaskRequest {
+                task: id,
+                resource: task.resource.clone(),
+                input,
+                state_name: state.name.clone(),
+                timeout_seconds: timeout,
+                heartbeat_seconds: heartbeat,
+                credentials,
+            })));
+        if let Some(f) = self.frame_mut(fid) {
+            f.phase = Phase::AwaitTask {
+                task: id,
+                resource: task.resource.clone(),
+            };
+        }
+    }
+
+    fn current_state(&self, fid: FrameId) -> Option<StateRef> {
+        let f = self.frame(fid)?;
+        Some((Arc::clone(&self.machine), f.state.index(), f.block.clone()))
+    }
+
+    fn task_succeeded(&mut self, fid: FrameId, task: TaskId, output: Value) {
+        let Some((machine, index, path)) = self.current_state(fid) else {
+            return;
+        };
+        let Some(state) = block_of(&machine, &path).and_then(|b| b.states.get(index)) else {
+            return;
+        };
+        let resource = match self.frame(fid).map(|f| &f.phase) {
+            Some(Phase::AwaitTask { task: t, resource }) if *t == task => resource.clone(),
+            _ => return,
+        };
+        self.timers
+            .retain(|_, p| !matches!(p, TimerPurpose::TaskTimeout(_, t) if *t == task));
+        let (resource_type, resource) = resource_parts(&resource);
+        self.emit(
+            fid,
+            T::TaskSucceeded,
+            Some(json!({
+                "resourceType": resource_type,
+                "resource": resource,
+                "output": json_text(&output),
+                "outputDetails": payload_details(),
+            })),
+        );
+        if let Some(f) = self.frame_mut(fid) {
+            f.phase = Phase::Run;
+        }
+        let result = check_size(&output, "The task result")
+            .and_then(|()| self.after_result(fid, state, output));
+        if let Err(e) = result {
+            self.state_failed(fid, state, e);
+        }
+        self.run();
+    }
+
+    fn task_failed(&mut self, fid: FrameId, err: StatesError, ty: T) {
+        let Some((machine, index, path)) = self.current_state(fid) else {
+            return;
+        };
+        let Some(state) = block_of(&machine, &path).and_then(|b| b.states.get(index)) else {
+            return;
+        };
+        let resource = match self.frame(fid).map(|f| &f.phase) {
+            Some(Phase::AwaitTask { resource, .. }) => resource.clone(),
+            _ => return,
+        };
+        self.timers
+            .retain(|_, p| !matches!(p, TimerPurpose::TaskTimeout(f, _) if *f == fid));
+        let (resource_type, resource) = resource_parts(&resource);
+        let mut details = json!({
+            "resourceType": resource_type,
+            "resource": resource,
+            "error": err.error,
+        });
+        if let Some(c) = &err.cause {
+            details["cause"] = json!(c);
+        }
+        self.emit(fid, ty, Some(details));
+        if let Some(f) = self.frame_mut(fid) {
+            f.phase = Phase::Run;
+        }
+        self.state_failed(fid, state, err);
+        self.run();
+    }
+
+    /// ResultSelector, ResultPath, OutputPath (or Output), Assign, then exit: the common end
+    /// of Task, Parallel and Map.
+    fn after_result(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        result: Value,
+    ) -> Result<(), StatesError> {
+        let Some(frame) = self.frame(fid) else {
+            return Ok(());
+        };
+        let raw = frame.input.clone();
+        let context = self.context(frame, state);
+        let vars = frame.vars.clone();
+        let (output, assigned) = if state.query_language == QueryLanguage::Jsonata {
+            let states = States {
+                input: Some(&raw),
+                result: Some(&result),
+                context: Some(&context),
+                ..States::default()
+            };
+            let assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, &vars)?;
+            let output =
+                jsonata::template_or(state.io.output.as_ref(), &states, &vars, "Output", &result)?;
+            (output, assigned)
+        } else {
+            let mut env = Env::new(&context, &vars, &mut self.entropy);
+            let selected = match &state.io.result_selector {
+                Some(t) => dataflow::apply_template(t, &result, &mut env)?,
+                None => result.clone(),
+            };
+            let assigned = assign_jsonpath(state.io.assign.as_ref(), &result, &mut env)?;
+            let output =
+                dataflow::apply_result_path(state.io.result_path.as_ref(), &raw, selected)?;
+            let output = dataflow::apply_output_path(state.io.output_path.as_ref(), output, &env)?;
+            (output, assigned)
+        };
+        self.exit(fid, state, output, assigned, state.transition);
+        Ok(())
+    }
+
+    fn wait_done(&mut self, fid: FrameId) {
+        let Some((machine, index, path)) = self.current_state(fid) else {
+            return;
+        };
+        let Some(state) = block_of(&machine, &path).and_then(|b| b.states.get(index)) else {
+            return;
+        };
+        let Some(Phase::AwaitWait { output, assigned }) = self.frame(fid).map(|f| f.phase.clone())
+        else {
+            return;
+        };
+        self.exit(fid, state, output, assigned, state.transition);
+    }
+
+    // ----- leaving states -----
+
+    fn exit(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        output: Value,
+        assigned: Option<Map<String, Value>>,
+        transition: Option<Transition>,
+    ) {
+        if json_len(&output) > MAX_PAYLOAD_BYTES {
+            let err = StatesError::new(
+                error::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    state.name
+                ),
+            );
+            self.state_failed(fid, state, err);
+            return;
+        }
+        let output = Arc::new(output);
+        let mut details = json!({
+            "name": state.name,
+            "outputDetails": payload_details(),
+        });
+        if let Some(a) = &assigned {
+            details["assignedVariables"] = assigned_details(a);
+            details["assignedVariablesDetails"] = payload_details();
+        }
+        if let Some(f) = self.frame_mut(fid)
+            && let Some(a) = assigned
+        {
+            f.vars.own.extend(a);
+        }
+        self.emit_payload(
+            fid,
+            T::exited(state.kind.type_name()),
+            details,
+            ("output", Arc::clone(&output)),
+        );
+        match transition {
+            Some(Transition::Next(next)) => {
+                if let Some(f) = self.frame_mut(fid) {
+                    f.state = next;
+                    f.input = output;
+                    f.phase = Phase::Enter;
+                }
+                self.ready.push_back(fid);
+            }
+            Some(Transition::End) | None => {
+                let output = Arc::try_unwrap(output).unwrap_or_else(|shared| (*shared).clone());
+                self.frame_succeeded(fid, output)
+            }
+        }
+    }
+
+    fn frame_succeeded(&mut self, fid: FrameId, output: Value) {
+        let parent = self.frame(fid).and_then(|f| f.parent);
+        match parent {
+            None => {
+                let shared = Arc::new(output.clone());
+                self.emit_payload(
+                    fid,
+                    T::ExecutionSucceeded,
+                    json!({"outputDetails": payload_details()}),
+                    ("output", shared),
+                );
+                self.finish(Status::Succeeded, Some(output), None);
+            }
+            Some(_) => self.child_finished(fid, Ok(output)),
+        }
+    }
+
+    /// A frame ends in failure: a Fail state, or an error no Retry/Catch handled.
+    fn fail_frame(&mut self, fid: FrameId, err: StatesError) {
+        let parent = self.frame(fid).and_then(|f| f.parent);
+        match parent {
+            None => {
+                let mut details = json!({"error": err.error});
+                if let Some(c) = &err.cause {
+                    details["cause"] = json!(c);
+                }
+                self.emit(fid, T::ExecutionFailed, Some(details));
+                self.finish(Status::Failed, None, Some(err));
+            }
+            Some(_) => self.child_finished(fid, Err(err)),
+        }
+    }
+
+    /// An error raised in a state: retry, catch, or fail the frame.
+    fn state_failed(&mut self, fid: FrameId, state: &State, mut err: StatesError) {
+        if (err.error == error::RUNTIME || err.error == error::QUERY_EVALUATION_ERROR)
+            && let Some(cause) = &err.cause
+            && !cause.starts_with("An error occurred while executing the state")
+        {
+            let entered = self.frame(fid).map_or(0, |f| f.entered_event);
+            err.cause = Some(format!(
+                "An error occurred while executing the state '{}' (entered at the event id #{entered}). {cause}",
+                state.name
+            ));
+        }
+        if err.error == error::QUERY_EVALUATION_ERROR {
+            let mut details = json!({"error": err.error, "state": state.name});
+            if let Some(c) = &err.cause {
+                details["cause"] = json!(c);
+            }
+            if let Some(l) = &err.location {
+                details["location"] = json!(l);
+            }
+            self.emit(fid, T::EvaluationFailed, Some(details));
+        }
+        let Some((retry, catch)) = state.kind.error_handling() else {
+            self.fail_frame(fid, err);
+            return;
+        };
+        if let Some(i) = retry.iter().position(|r| err.matched_by(&r.error_equals)) {
+            let r = &retry[i];
+            let attempts = self
+                .frame(fid)
+                .and_then(|f| f.attempts.get(i).copied())
+                .unwrap_or(0);
+            if attempts < r.max_attempts {
+                let mut delay = r.interval_seconds as f64 * r.backoff_rate.powf(attempts as f64);
+                if let Some(max) = r.max_delay_seconds {
+                    delay = delay.min(max as f64);
+                }
+                if r.jitter == JitterStrategy::Full {
+                    use baton_asl::intrinsic::Entropy;
+                    let unit = (self.entropy.random_u64() >> 11) as f64 / (1u64 << 53) as f64;
+                    delay *= unit;
+                }
+                let delay_ms = (delay * 1000.0).min(i64::MAX as f64 / 2.0) as i64;
+                let timer = self.new_id();
+                self.timers.insert(timer, TimerPurpose::Retry(fid));
+                self.commands.push(Command::StartTimer {
+                    timer,
+                    fire_at_millis: self.now.saturating_add(delay_ms),
+                });
+                if let Some(f) = self.frame_mut(fid) {
+                    f.failed_event = None;
+                    if f.attempts.len() < retry.len() {
+                        f.attempts.resize(retry.len(), 0);
+                    }
+                    f.attempts[i] += 1;
+                    f.retry_count += 1;
+                    f.phase = Phase::AwaitRetry;
+                }
+                return;
+            }
+        }
+        if let Some(ty) = self.frame_mut(fid).and_then(|f| f.failed_event.take()) {
+            self.emit(fid, ty, None);
+        }
+        let Some(catcher) = catch.iter().find(|c| err.matched_by(&c.error_equals)) else {
+            self.fail_frame(fid, err);
+            return;
+        };
+        match self.caught(fid, state, catcher, &err) {
+            Ok((output, assigned)) => self.exit(
+                fid,
+                state,
+                output,
+                assigned,
+                Some(Transition::Next(catcher.next)),
+            ),
+            Err(e) => self.fail_frame(fid, e),
+        }
+    }
+
+    fn caught(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        catcher: &Catcher,
+        err: &StatesError,
+    ) -> Result<(Value, Option<Map<String, Value>>), StatesError> {
+        let Some(frame) = self.frame(fid) else {
+            return Err(err.clone());
+        };
+        let raw = frame.input.clone();
+        let context = self.context(frame, state);
+        let vars = frame.vars.clone();
+        let error_output = err.to_output();
+        if state.query_language == QueryLanguage::Jsonata {
+            let states = States {
+                input: Some(&raw),
+                error_output: Some(&error_output),
+                context: Some(&context),
+                ..States::default()
+            };
+            let assigned = self.assign_jsonata(catcher.assign.as_ref(), &states, &vars)?;
+            let output = match &catcher.output {
+                Some(t) => jsonata::evaluate_template(t, &states, &vars, "Output")?,
+                None => error_output,
+            };
+            Ok((output, assigned))
+        } else {
+            let mut env = Env::new(&context, &vars, &mut self.entropy);
+            let assigned = assign_jsonpath(catcher.assign.as_ref(), &error_output, &mut env)?;
+            let output =
+                dataflow::apply_result_path(catcher.result_path.as_ref(), &raw, error_output)?;
+            Ok((output, assigned))
+        }
+    }
+}
+
+/// `$$.State`: `RetryCount` appears only once the state has been retried (as AWS records it).
+fn state_context(frame: &Frame, state: &State) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "EnteredTime".into(),
+        json!(time::format_millis(frame.entered_at)),
+    );
+    m.insert("Name".into(), json!(state.name));
+    if frame.retry_count > 0 {
+        m.insert("RetryCount".into(), json!(frame.retry_count));
+    }
+    Value::Object(m)
+}
+
+enum WaitFor {
+    Seconds(u64),
+    Timestamp(i64),
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn check_size(v: &Value, what: &str) -> Result<(), StatesError> {
+    let len = json_text(v).len();
+    if len > MAX_PAYLOAD_BYTES {
+        return Err(StatesError::new(
+            error::DATA_LIMIT_EXCEEDED,
+            format!("{what} is {len} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit"),
+        ));
+    }
+    Ok(())
+}
+
+fn assign_jsonpath(
+    assign: Option<&DataTemplate>,
+    data: &Value,
+    env: &mut Env<'_>,
+) -> Result<Option<Map<String, Value>>, StatesError> {
+    match assign {
+        Some(DataTemplate::JsonPath(t)) => match dataflow::apply_template(t, data, env)? {
+            Value::Object(m) => Ok(Some(m)),
+            _ => Err(StatesError::runtime("The field 'Assign' must be an object")),
+        },
+        _ => Ok(None),
+    }
+}
+
+fn string_source(
+    source: Option<&StringSource>,
+    data: &Value,
+    env: &mut Env<'_>,
+    states: &States<'_>,
+    field: &str,
+) -> Result<Option<String>, StatesError> {
+    let value = match source {
+        None => return Ok(None),
+        Some(StringSource::Static(s)) => return Ok(Some(s.clone())),
+        Some(StringSource::Path(p)) => dataflow::read_reference(p, data, env)?,
+        Some(StringSource::Intrinsic(i)) => dataflow::evaluate_intrinsic(i, data, env)?,
+        Some(StringSource::Jsonata(e)) => jsonata::evaluate(e, states, env.vars, field)?,
+    };
+    match value {
+        Value::String(s) => Ok(Some(s)),
+        other => Err(StatesError::runtime(format!(
+            "The value of the field '{field}' must be a string, but was: {}",
+            json_text(&other)
+        ))),
+    }
+}
+
+fn dynamic_value(
+    d: &Dynamic<impl Clone + Into<Value>>,
+    data: &Value,
+    context: &Value,
+    vars: &Vars,
+    states: &States<'_>,
+    field: &str,
+) -> Result<Value, StatesError> {
+    match d {
+        Dynamic::Static(v) => Ok(v.clone().into()),
+        Dynamic::Path(p) => {
+            let mut entropy = SplitMix64(0);
+            let env = Env {
+                context,
+                vars,
+                entropy: &mut entropy,
+            };
+            dataflow::read_reference(p, data, &env)
+        }
+        Dynamic::Jsonata(e) => jsonata::evaluate(e, states, vars, field),
+    }
+}
+
+fn dynamic_u64(
+    d: &Dynamic<u64>,
+    data: &Value,
+    context: &Value,
+    vars: &Vars,
+    states: &States<'_>,
+    field: &str,
+) -> Result<u64, StatesError> {
+    let v = match d {
+        Dynamic::Path(p) => path_value(p, data, context, vars, field)?,
+        _ => dynamic_value(d, data, context, vars, states, field)?,
+    };
+    let path = match d {
+        Dynamic::Path(p) => p.text.as_str(),
+        _ => "",
+    };
+    let jsonata = matches!(d, Dynamic::Jsonata(_));
+    let fail = |msg: String| {
+        if jsonata {
+            StatesError::query(msg)
+        } else {
+            StatesError::runtime(msg)
+        }
+    };
+    // AWS reads integer strings too (`"MaxConcurrencyPath"` on `"1"` works).
+    let number = match &v {
+        Value::String(s) if !jsonata => s.trim().parse::<f64>().ok(),
+        other => other.as_f64(),
+    };
+    let shown = json_text(&v);
+    match number {
+        Some(n) if n.fract() == 0.0 && n >= 0.0 && n <= u64::MAX as f64 => Ok(n as u64),
+        Some(n) if n.fract() == 0.0 => Err(fail(match field {
+            "SecondsPath" => {
+                format!("The SecondsPath parameter references a negative value: {path} == {shown}")
+            }
+            "ToleratedFailureCountPath" => "ToleratedFailureCount cannot be negative.".to_string(),
+            _ => format!("The {field} parameter references a negative value: {path} == {shown}"),
+        })),
+        _ => Err(fail(match field {
+            "SecondsPath" => format!(
+                "The SecondsPath parameter cannot be parsed as a long value: {path} == {shown}"
+            ),
+            "ToleratedFailureCountPath" => format!(
+                "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {path}",
+                raw_text(&v)
+            ),
+            _ if jsonata => format!(
+                "The value of the field '{field}' must be a non-negative integer, but was: {shown}"
+            ),
+            _ => {
+                format!("The {field} parameter cannot be parsed as a long value: {path} == {shown}")
+            }
+        })),
+    }
+}
+
+/// A value as AWS quotes it in messages: strings bare, anything else as JSON.
+fn raw_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => json_text(other),
+    }
+}
+
+/// Reads a `...Path` field's reference path; a missing value names the field as AWS does.
+fn path_value(
+    p: &Path,
+    data: &Value,
+    context: &Value,
+    vars: &Vars,
+    field: &str,
+) -> Result<Value, StatesError> {
+    let mut entropy = SplitMix64(0);
+    let env = Env::new(context, vars, &mut entropy);
+    dataflow::read_optional(p, data, &env)?.ok_or_else(|| {
+        StatesError::runtime(format!(
+            "The {field} parameter does not reference an input value: {}",
+            p.text
+        ))
+    })
+}
+
+fn dynamic_f64(
+    d: &Dynamic<f64>,
+    data: &Value,
+    context: &Value,
+    vars: &Vars,
+    states: &States<'_>,
+) -> Result<f64, StatesError> {
+    let field = "ToleratedFailurePercentagePath";
+    let (v, path) = match d {
+        Dynamic::Static(f) => return Ok(*f),
+        Dynamic::Path(p) => (path_value(p, data, context, vars, field)?, p.text.as_str()),
+        Dynamic::Jsonata(e) => (
+            jsonata::evaluate(e, states, vars, "ToleratedFailurePercentage")?,
+            "",
+        ),
+    };
+    let number = match &v {
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        other => other.as_f64(),
+    };
+    match number {
+        Some(f) if (0.0..=100.0).contains(&f) => Ok(f),
+        Some(_) => Err(StatesError::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        )),
+        None => Err(StatesError::runtime(format!(
+            "The ToleratedFailurePercentagePath field refers to value \"{}\" which is not a valid float: {path}",
+            raw_text(&v)
+        ))),
+    }
+}
+
+fn dynamic_timestamp(
+    d: &Dynamic<String>,
+    data: &Value,
+    context: &Value,
+    vars: &Vars,
+    states: &States<'_>,
+) -> Result<i64, StatesError> {
+    let (v, path) = match d {
+        Dynamic::Path(p) => (
+            path_value(p, data, context, vars, "TimestampPath")?,
+            p.text.as_str(),
+        ),
+        _ => (
+            dynamic_value(d, data, context, vars, states, "Timestamp")?,
+            "",
+        ),
+    };
+    v.as_str()
+        .and_then(time::parse_timestamp)
+        .map(|ns| (ns / 1_000_000) as i64)
+        .ok_or_else(|| {
+            if matches!(d, Dynamic::Jsonata(_)) {
+                StatesError::query(format!(
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                    raw_text(&v)
+                ))
+            } else {
+                StatesError::runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {}",
+                    raw_text(&v)
+                ))
+            }
+        })
+}

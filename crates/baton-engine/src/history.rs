@@ -1,0 +1,259 @@
+//! History events as AWS records them: `HistoryEventType` names, ids, `previousEventId`, and the
+//! `...EventDetails` shapes that `GetExecutionHistory` returns.
+
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// The type of a history event (AWS's `HistoryEventType`), for the events Baton records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum HistoryEventType {
+    ExecutionStarted,
+    ExecutionSucceeded,
+    ExecutionFailed,
+    ExecutionAborted,
+    ExecutionTimedOut,
+    PassStateEntered,
+    PassStateExited,
+    TaskStateEntered,
+    TaskStateExited,
+    ChoiceStateEntered,
+    ChoiceStateExited,
+    WaitStateEntered,
+    WaitStateExited,
+    SucceedStateEntered,
+    SucceedStateExited,
+    FailStateEntered,
+    ParallelStateEntered,
+    ParallelStateExited,
+    ParallelStateStarted,
+    ParallelStateSucceeded,
+    ParallelStateFailed,
+    ParallelStateAborted,
+    MapStateEntered,
+    MapStateExited,
+    MapStateStarted,
+    MapStateSucceeded,
+    MapStateFailed,
+    MapStateAborted,
+    MapIterationStarted,
+    MapIterationSucceeded,
+    MapIterationFailed,
+    MapIterationAborted,
+    MapRunStarted,
+    MapRunSucceeded,
+    MapRunFailed,
+    TaskScheduled,
+    TaskStarted,
+    TaskSucceeded,
+    TaskFailed,
+    TaskTimedOut,
+    LambdaFunctionScheduled,
+    LambdaFunctionStarted,
+    LambdaFunctionSucceeded,
+    LambdaFunctionFailed,
+    LambdaFunctionTimedOut,
+    EvaluationFailed,
+}
+
+impl HistoryEventType {
+    /// AWS's name of the type.
+    pub fn as_str(self) -> &'static str {
+        use HistoryEventType::*;
+        match self {
+            ExecutionStarted => "ExecutionStarted",
+            ExecutionSucceeded => "ExecutionSucceeded",
+            ExecutionFailed => "ExecutionFailed",
+            ExecutionAborted => "ExecutionAborted",
+            ExecutionTimedOut => "ExecutionTimedOut",
+            PassStateEntered => "PassStateEntered",
+            PassStateExited => "PassStateExited",
+            TaskStateEntered => "TaskStateEntered",
+            TaskStateExited => "TaskStateExited",
+            ChoiceStateEntered => "ChoiceStateEntered",
+            ChoiceStateExited => "ChoiceStateExited",
+            WaitStateEntered => "WaitStateEntered",
+            WaitStateExited => "WaitStateExited",
+            SucceedStateEntered => "SucceedStateEntered",
+            SucceedStateExited => "SucceedStateExited",
+            FailStateEntered => "FailStateEntered",
+            ParallelStateEntered => "ParallelStateEntered",
+            ParallelStateExited => "ParallelStateExited",
+            ParallelStateStarted => "ParallelStateStarted",
+            ParallelStateSucceeded => "ParallelStateSucceeded",
+            ParallelStateFailed => "ParallelStateFailed",
+            ParallelStateAborted => "ParallelStateAborted",
+            MapStateEntered => "MapStateEntered",
+            MapStateExited => "MapStateExited",
+            MapStateStarted => "MapStateStarted",
+            MapStateSucceeded => "MapStateSucceeded",
+            MapStateFailed => "MapStateFailed",
+            MapStateAborted => "MapStateAborted",
+            MapIterationStarted => "MapIterationStarted",
+            MapIterationSucceeded => "MapIterationSucceeded",
+            MapIterationFailed => "MapIterationFailed",
+            MapIterationAborted => "MapIterationAborted",
+            MapRunStarted => "MapRunStarted",
+            MapRunSucceeded => "MapRunSucceeded",
+            MapRunFailed => "MapRunFailed",
+            TaskScheduled => "TaskScheduled",
+            TaskStarted => "TaskStarted",
+            TaskSucceeded => "TaskSucceeded",
+            TaskFailed => "TaskFailed",
+            TaskTimedOut => "TaskTimedOut",
+            LambdaFunctionScheduled => "LambdaFunctionScheduled",
+            LambdaFunctionStarted => "LambdaFunctionStarted",
+            LambdaFunctionSucceeded => "LambdaFunctionSucceeded",
+            LambdaFunctionFailed => "LambdaFunctionFailed",
+            LambdaFunctionTimedOut => "LambdaFunctionTimedOut",
+            EvaluationFailed => "EvaluationFailed",
+        }
+    }
+
+    /// The field of `HistoryEvent` that carries this type's details, if it has any.
+    pub fn details_field(self) -> Option<&'static str> {
+        use HistoryEventType::*;
+        Some(match self {
+            ExecutionStarted => "executionStartedEventDetails",
+            ExecutionSucceeded => "executionSucceededEventDetails",
+            ExecutionFailed => "executionFailedEventDetails",
+            ExecutionAborted => "executionAbortedEventDetails",
+            ExecutionTimedOut => "executionTimedOutEventDetails",
+            PassStateEntered | TaskStateEntered | ChoiceStateEntered | WaitStateEntered
+            | SucceedStateEntered | FailStateEntered | ParallelStateEntered | MapStateEntered => {
+                "stateEnteredEventDetails"
+            }
+            PassStateExited | TaskStateExited | ChoiceStateExited | WaitStateExited
+            | SucceedStateExited | ParallelStateExited | MapStateExited => {
+                "stateExitedEventDetails"
+            }
+            MapStateStarted => "mapStateStartedEventDetails",
+            MapIterationStarted => "mapIterationStartedEventDetails",
+            MapIterationSucceeded => "mapIterationSucceededEventDetails",
+            MapIterationFailed => "mapIterationFailedEventDetails",
+            MapIterationAborted => "mapIterationAbortedEventDetails",
+            MapRunStarted => "mapRunStartedEventDetails",
+            MapRunFailed => "mapRunFailedEventDetails",
+            TaskScheduled => "taskScheduledEventDetails",
+            TaskStarted => "taskStartedEventDetails",
+            TaskSucceeded => "taskSucceededEventDetails",
+            TaskFailed => "taskFailedEventDetails",
+            TaskTimedOut => "taskTimedOutEventDetails",
+            LambdaFunctionScheduled => "lambdaFunctionScheduledEventDetails",
+            LambdaFunctionStarted => return None,
+            LambdaFunctionSucceeded => "lambdaFunctionSucceededEventDetails",
+            LambdaFunctionFailed => "lambdaFunctionFailedEventDetails",
+            LambdaFunctionTimedOut => "lambdaFunctionTimedOutEventDetails",
+            EvaluationFailed => "evaluationFailedEventDetails",
+            ParallelStateStarted
+            | ParallelStateSucceeded
+            | ParallelStateFailed
+            | ParallelStateAborted
+            | MapStateSucceeded
+            | MapStateFailed
+            | MapStateAborted
+            | MapRunSucceeded => {
+                return None;
+            }
+        })
+    }
+
+    /// The `...StateEntered` type of a state type.
+    pub fn entered(state_type: &str) -> Self {
+        use HistoryEventType::*;
+        match state_type {
+            "Task" => TaskStateEntered,
+            "Choice" => ChoiceStateEntered,
+            "Wait" => WaitStateEntered,
+            "Succeed" => SucceedStateEntered,
+            "Fail" => FailStateEntered,
+            "Parallel" => ParallelStateEntered,
+            "Map" => MapStateEntered,
+            _ => PassStateEntered,
+        }
+    }
+
+    /// The `...StateExited` type of a state type (Fail states never exit).
+    pub fn exited(state_type: &str) -> Self {
+        use HistoryEventType::*;
+        match state_type {
+            "Task" => TaskStateExited,
+            "Choice" => ChoiceStateExited,
+            "Wait" => WaitStateExited,
+            "Succeed" => SucceedStateExited,
+            "Parallel" => ParallelStateExited,
+            "Map" => MapStateExited,
+            _ => PassStateExited,
+        }
+    }
+}
+
+/// One event of an execution's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    /// 1-based, in the order recorded.
+    pub id: u64,
+    /// The event this one follows from (0 for none).
+    pub previous_event_id: u64,
+    /// When it was recorded, in milliseconds since the Unix epoch.
+    pub timestamp_millis: i64,
+    /// What happened.
+    pub event_type: HistoryEventType,
+    /// The `...EventDetails` object, in AWS's shape, without its payload.
+    pub details: Option<Value>,
+    /// The payload (`input`, `output`...): shared with the execution, rendered as JSON text
+    /// into the details only when the event is read.
+    pub payload: Option<(&'static str, Arc<Value>)>,
+}
+
+impl HistoryEvent {
+    /// The event as `GetExecutionHistory` returns it (timestamps as epoch seconds).
+    pub fn to_aws_json(&self) -> Value {
+        let mut m = Map::new();
+        // Integral milliseconds divided by 1000 is exact enough for JSON's doubles.
+        m.insert(
+            "timestamp".into(),
+            json!(self.timestamp_millis as f64 / 1000.0),
+        );
+        m.insert("type".into(), json!(self.event_type.as_str()));
+        m.insert("id".into(), json!(self.id));
+        m.insert("previousEventId".into(), json!(self.previous_event_id));
+        if let Some(field) = self.event_type.details_field() {
+            let mut details = self.details.clone().unwrap_or_else(|| json!({}));
+            if let (Some((key, value)), Some(d)) = (&self.payload, details.as_object_mut()) {
+                d.insert((*key).into(), json!(json_text(value)));
+            }
+            if self.details.is_some() || self.payload.is_some() {
+                m.insert(field.into(), details);
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+/// The `...Details` of a payload: `{"truncated": false}` (Baton never truncates history).
+pub fn payload_details() -> Value {
+    json!({"truncated": false})
+}
+
+/// JSON text of a value, as history details carry payloads.
+pub fn json_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// Length in bytes of a value's JSON text, without building the text.
+pub fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}

@@ -1,0 +1,252 @@
+//! The bridge to JSONata: evaluates `{% ... %}` expressions and JSONata templates with the
+//! `$states` binding and the workflow's variables.
+
+use crate::dataflow::Vars;
+use crate::error::StatesError;
+use baton_asl::intrinsic::{self, Entropy, IntrinsicContext, SplitMix64};
+use baton_asl::model::{JsonataExpr, JsonataTemplate};
+use baton_jsonata::{Bindings, Limits, NativeFn};
+use serde_json::{Map, Value};
+use std::sync::{Arc, Mutex};
+
+/// The `$states` reserved variable of a JSONata state.
+#[derive(Debug, Clone, Default)]
+pub struct States<'a> {
+    /// `$states.input`: the state's input.
+    pub input: Option<&'a Value>,
+    /// `$states.result`: the task/branches/iterations result, where available.
+    pub result: Option<&'a Value>,
+    /// `$states.errorOutput`: the error output, inside a Catch.
+    pub error_output: Option<&'a Value>,
+    /// `$states.context`: the context object.
+    pub context: Option<&'a Value>,
+}
+
+impl<'a> States<'a> {
+    /// `$states` on entering a state: its input and the context object.
+    pub fn entry(input: &'a Value, context: &'a Value) -> Self {
+        States {
+            input: Some(input),
+            context: Some(context),
+            ..States::default()
+        }
+    }
+
+    /// `$states` as a JSON object.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("input", self.input),
+            ("result", self.result),
+            ("errorOutput", self.error_output),
+            ("context", self.context),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.clone());
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+/// Evaluates one expression. `field` names where it sits (`Output/v`, `Arguments`) for AWS's
+/// error messages.
+pub fn evaluate(
+    expr: &JsonataExpr,
+    states: &States<'_>,
+    vars: &Vars,
+    field: &str,
+) -> Result<Value, StatesError> {
+    let text = expr.text.trim();
+    let fail = |detail: String| {
+        let mut e = StatesError::query(format!(
+            "The JSONata expression '{text}' specified for the field '{field}' {detail}"
+        ));
+        e.location = Some(field.to_string());
+        e
+    };
+    let states_value = states.to_value();
+    let variables = vars.flatten();
+    let mut bindings = Bindings::new().var("states", &states_value).disable("eval");
+    for (name, value) in &variables {
+        bindings = bindings.var(name, value);
+    }
+    let bindings = step_functions_functions(bindings)
+        .map_err(|e| {
+            fail(format!(
+                "threw an error during evaluation. {}: {}",
+                e.code, e.message
+            ))
+        })?
+        .limits(Limits {
+            max_depth: 500,
+            max_steps: Some(10_000_000),
+        });
+    match expr.compiled.evaluate(states.input, &bindings) {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(fail("returned nothing (undefined).".into())),
+        Err(e) => Err(fail(format!(
+            "threw an error during evaluation. {}: {}",
+            e.code, e.message
+        ))),
+    }
+}
+
+fn arg_f64(args: &[Option<Value>], i: usize) -> Option<f64> {
+    args.get(i).and_then(Option::as_ref).and_then(Value::as_f64)
+}
+
+fn function_error(code: &str, message: impl Into<String>) -> baton_jsonata::Error {
+    baton_jsonata::Error::host(code, message)
+}
+
+/// Step Functions' additions to JSONata: `$partition`, `$range`, `$hash`, `$random`, `$uuid`,
+/// `$parse`. Integer arguments are rounded down, as AWS does.
+fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsonata::Error> {
+    let partition: NativeFn = Arc::new(|args: &[Option<Value>]| {
+        let items = match args.first().and_then(Option::as_ref) {
+            Some(Value::Array(a)) => a.clone(),
+            Some(other) => vec![other.clone()],
+            None => return Ok(None),
+        };
+        let size = arg_f64(args, 1).map_or(0.0, f64::floor);
+        if size < 1.0 {
+            return Err(function_error(
+                "D3141",
+                "The size of a partition must be at least 1",
+            ));
+        }
+        let chunks = items
+            .chunks(size as usize)
+            .map(|c| Value::Array(c.to_vec()))
+            .collect();
+        Ok(Some(Value::Array(chunks)))
+    });
+    let range: NativeFn = Arc::new(|args: &[Option<Value>]| {
+        let start = arg_f64(args, 0).map_or(0.0, f64::floor) as i64;
+        let end = arg_f64(args, 1).map_or(0.0, f64::floor) as i64;
+        let step = arg_f64(args, 2).map_or(1.0, f64::floor) as i64;
+        if step == 0 {
+            return Err(function_error("D3142", "The step of $range cannot be 0"));
+        }
+        let mut out = Vec::new();
+        let mut x = start;
+        while (step > 0 && x <= end) || (step < 0 && x >= end) {
+            if out.len() >= 1_000 {
+                return Err(function_error(
+                    "D3143",
+                    "$range cannot produce more than 1000 items",
+                ));
+            }
+            out.push(Value::from(x));
+            x += step;
+        }
+        // AWS returns a one-item range as the item itself (a JSONata singleton sequence).
+        if out.len() == 1 {
+            return Ok(out.pop());
+        }
+        Ok(Some(Value::Array(out)))
+    });
+    let hash: NativeFn = Arc::new(|args: &[Option<Value>]| {
+        let Some(Value::String(data)) = args.first().and_then(Option::as_ref) else {
+            return Ok(None);
+        };
+        let algorithm = match args.get(1).and_then(Option::as_ref) {
+            Some(Value::String(a)) => a.clone(),
+            _ => "SHA-256".into(),
+        };
+        if !["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"].contains(&algorithm.as_str()) {
+            return Err(function_error(
+                "D3144",
+                format!("The hash algorithm '{algorithm}' is not supported"),
+            ));
+        }
+        // Reuse the intrinsic's digests: `States.Hash` computes exactly this.
+        let call = intrinsic::parse(&format!("States.Hash($data, '{algorithm}')"))
+            .map_err(|e| function_error("D3144", e.to_string()))?;
+        let input = Value::Null;
+        let data = Value::String(data.clone());
+        let lookup = |name: &str| (name == "data").then_some(&data);
+        let mut entropy = SplitMix64(0);
+        let ctx = IntrinsicContext::new(&input, &input, &lookup, &mut entropy);
+        call.evaluate(&ctx)
+            .map(Some)
+            .map_err(|e| function_error("D3144", e.to_string()))
+    });
+    let parse: NativeFn =
+        Arc::new(
+            |args: &[Option<Value>]| match args.first().and_then(Option::as_ref) {
+                Some(Value::String(s)) => serde_json::from_str(s).map(Some).map_err(|e| {
+                    function_error(
+                        "D3145",
+                        format!("$parse: the string is not valid JSON: {e}"),
+                    )
+                }),
+                _ => Ok(None),
+            },
+        );
+    let seed_state = Arc::new(Mutex::new(SplitMix64(0x5eed)));
+    let random_state = Arc::clone(&seed_state);
+    let random: NativeFn = Arc::new(move |args: &[Option<Value>]| {
+        let bits = match arg_f64(args, 0) {
+            Some(seed) => SplitMix64(seed.floor() as i64 as u64).random_u64(),
+            None => random_state.lock().map_or(0, |mut g| g.random_u64()),
+        };
+        Ok(Some(Value::from((bits >> 11) as f64 / (1u64 << 53) as f64)))
+    });
+    let uuid: NativeFn = Arc::new(move |_args: &[Option<Value>]| {
+        Ok(Some(Value::String(
+            seed_state
+                .lock()
+                .map_or_else(|_| String::new(), |mut g| g.uuid()),
+        )))
+    });
+    b.function("partition", Some("<an:a>"), partition)?
+        .function("range", Some("<nnn?:a>"), range)?
+        .function("hash", Some("<ss?:s>"), hash)?
+        .function("random", Some("<n?:n>"), random)?
+        .function("uuid", Some("<:s>"), uuid)?
+        .function("parse", Some("<s:x>"), parse)
+}
+
+/// Evaluates an optional template, or gives `default` when there is none (`Output` defaults
+/// to the input or result, `Arguments` to the input).
+pub fn template_or(
+    template: Option<&JsonataTemplate>,
+    states: &States<'_>,
+    vars: &Vars,
+    field: &str,
+    default: &Value,
+) -> Result<Value, StatesError> {
+    match template {
+        Some(t) => evaluate_template(t, states, vars, field),
+        None => Ok(default.clone()),
+    }
+}
+
+/// Evaluates a JSONata template: expressions inside, literals as they are.
+pub fn evaluate_template(
+    template: &JsonataTemplate,
+    states: &States<'_>,
+    vars: &Vars,
+    field: &str,
+) -> Result<Value, StatesError> {
+    match template {
+        JsonataTemplate::Literal(v) => Ok(v.clone()),
+        JsonataTemplate::Expr(e) => evaluate(e, states, vars, field),
+        JsonataTemplate::Object(members) => {
+            let mut out = Map::new();
+            for (k, t) in members {
+                let v = evaluate_template(t, states, vars, &format!("{field}/{k}"))?;
+                out.insert(k.clone(), v);
+            }
+            Ok(Value::Object(out))
+        }
+        JsonataTemplate::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| evaluate_template(t, states, vars, &format!("{field}[{i}]")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+    }
+}
