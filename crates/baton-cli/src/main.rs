@@ -14,7 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "baton", version, about = "Run AWS Step Functions workflows anywhere")]
+#[command(
+    name = "baton",
+    version,
+    about = "Run AWS Step Functions workflows anywhere"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,6 +32,30 @@ enum Command {
     Lint(LintArgs),
     /// Print the state graph of a definition.
     Graph(GraphArgs),
+    /// Run one execution in process and print its output (exit 0 succeeded, 1 ended
+    /// otherwise, 2 invalid definition or usage).
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The definition file.
+    file: PathBuf,
+    /// The execution input (JSON text).
+    #[arg(long, conflicts_with = "input_file")]
+    input: Option<String>,
+    /// Read the execution input from a file.
+    #[arg(long, value_name = "FILE")]
+    input_file: Option<PathBuf>,
+    /// `text` prints the output; `json` prints status, output, error, cause and history.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// Run Wait states and retry intervals in virtual time (they complete at once).
+    #[arg(long)]
+    fast_forward: bool,
+    /// The workflow type the definition is for.
+    #[arg(long = "type", value_enum, default_value_t = Type::Standard)]
+    workflow_type: Type,
 }
 
 #[derive(clap::Args)]
@@ -102,6 +130,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => check(&args, None),
         Command::Lint(args) => check(&args.check, Some(&args.allow)),
         Command::Graph(args) => graph(&args),
+        Command::Run(args) => run(&args),
     };
     match result {
         Ok(code) => code,
@@ -164,7 +193,10 @@ fn check(args: &CheckArgs, allow: Option<&Vec<String>>) -> anyhow::Result<ExitCo
                 for d in &diagnostics {
                     write_diagnostic(&mut out, file, d)?;
                 }
-                let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+                let errors = diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .count();
                 let warnings = diagnostics.len() - errors;
                 if diagnostics.is_empty() {
                     writeln!(out, "{}: valid", file.display())?;
@@ -182,7 +214,11 @@ fn check(args: &CheckArgs, allow: Option<&Vec<String>>) -> anyhow::Result<ExitCo
             }
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
@@ -216,26 +252,15 @@ fn write_diagnostic(out: &mut impl Write, file: &Path, d: &Diagnostic) -> std::i
     if let Some(loc) = &d.location {
         writeln!(out, "  = at {loc}")?;
     }
+    if baton_asl::lint::ALL.iter().any(|(code, _)| *code == d.code) {
+        writeln!(out, "  = help: see docs/lints/{}.md", d.code)?;
+    }
     Ok(())
 }
 
 fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
     let text = read(&args.file)?;
-    let options = baton_asl::Options {
-        workflow_type: args.workflow_type.into(),
-        format: format_of(&args.file),
-    };
-    let analysis = baton_asl::analyze(&text, &options);
-    let Some(machine) = analysis.machine else {
-        let stderr = std::io::stderr();
-        let mut err = stderr.lock();
-        for d in analysis
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-        {
-            write_diagnostic(&mut err, &args.file, d)?;
-        }
+    let Some(machine) = usable_machine(&args.file, &text, args.workflow_type)? else {
         return Ok(ExitCode::from(1));
     };
     let g = baton_asl::graph::build(&machine);
@@ -249,4 +274,116 @@ fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let text = read(&args.file)?;
+    let input: serde_json::Value = match (&args.input, &args.input_file) {
+        (Some(s), _) => serde_json::from_str(s).context("--input is not valid JSON")?,
+        (None, Some(f)) => serde_json::from_str(&read(f)?)
+            .with_context(|| format!("{} is not valid JSON", f.display()))?,
+        (None, None) => serde_json::json!({}),
+    };
+    let Some(machine) = usable_machine(&args.file, &text, args.workflow_type)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let name = args
+        .file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("StateMachine")
+        .split('.')
+        .next()
+        .unwrap_or("StateMachine")
+        .to_string();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let execution_name = format!("run-{:016x}", seed);
+    let info = baton_engine::ExecutionInfo {
+        execution_arn: format!(
+            "arn:aws:states:us-east-1:123456789012:execution:{name}:{execution_name}"
+        ),
+        name: execution_name,
+        state_machine_arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}"),
+        state_machine_name: name,
+        role_arn: "arn:aws:iam::123456789012:role/baton-local".into(),
+        start_millis: 0,
+        seed,
+    };
+    let clock = if args.fast_forward {
+        baton_engine::driver::Clock::Virtual
+    } else {
+        baton_engine::driver::Clock::Real
+    };
+    let ex = baton_engine::driver::run(
+        std::sync::Arc::new(machine),
+        info,
+        input,
+        &mut baton_engine::driver::NoTargets,
+        clock,
+    );
+    let status = ex.status();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.output {
+        Output::Json => {
+            let value = json!({
+                "status": status.as_str(),
+                "output": ex.output(),
+                "error": ex.error().map(|e| e.error.clone()),
+                "cause": ex.error().and_then(|e| e.cause.clone()),
+                "history": ex.history().iter().map(|e| e.to_aws_json()).collect::<Vec<_>>(),
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        }
+        Output::Text => match (status, ex.output()) {
+            (baton_engine::Status::Succeeded, Some(output)) => {
+                writeln!(out, "{}", serde_json::to_string_pretty(output)?)?;
+            }
+            _ => {
+                let e = ex.error();
+                eprintln!(
+                    "execution {}: {}{}",
+                    status.as_str(),
+                    e.map_or("", |e| e.error.as_str()),
+                    e.and_then(|e| e.cause.as_deref())
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default()
+                );
+            }
+        },
+    }
+    Ok(if status == baton_engine::Status::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Prints the ERROR diagnostics of a definition that cannot be used, to stderr.
+fn write_errors(file: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for d in diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        write_diagnostic(&mut err, file, d)?;
+    }
+    Ok(())
+}
+
+/// Analyses a definition for `graph` and `run`: the model, or `None` after printing its errors.
+fn usable_machine(
+    file: &Path,
+    text: &str,
+    workflow_type: Type,
+) -> std::io::Result<Option<baton_asl::model::StateMachine>> {
+    let options = baton_asl::Options {
+        workflow_type: workflow_type.into(),
+        format: format_of(file),
+    };
+    let analysis = baton_asl::analyze(text, &options);
+    if analysis.machine.is_none() {
+        write_errors(file, &analysis.diagnostics)?;
+    }
+    Ok(analysis.machine)
 }
