@@ -24,10 +24,11 @@
 //!   [`MAX_STRING_INPUT`] characters.
 
 use crate::path::{self, Cursor, JsonPath, PathError, Selected};
-use serde_json::{Number, Value};
+use baton_json::{Json as Value, Number};
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
 /// How deeply intrinsic calls may nest (AWS: up to 10 functions in a field).
 pub const MAX_NESTING: usize = 10;
@@ -503,10 +504,10 @@ impl IntrinsicCall {
                 serde_json::from_str(s)
                     .map_err(|e| self.fail(format!("the string is not valid JSON: {e}")))
             }
-            Function::JsonToString => Ok(Value::String(
+            Function::JsonToString => Ok(Value::from(
                 args.first().map(Value::to_string).unwrap_or_default(),
             )),
-            Function::Array => Ok(Value::Array(args)),
+            Function::Array => Ok(Value::from(args)),
             Function::ArrayPartition => {
                 let items = array_arg(&args, 0);
                 let size = self.int(1, &args[1])?;
@@ -516,11 +517,11 @@ impl IntrinsicCall {
                     )));
                 }
                 let size = usize::try_from(size).unwrap_or(usize::MAX);
-                Ok(Value::Array(
+                Ok(Value::from(
                     items
                         .chunks(size)
-                        .map(|c| Value::Array(c.to_vec()))
-                        .collect(),
+                        .map(|c| Value::from(c.to_vec()))
+                        .collect::<Vec<_>>(),
                 ))
             }
             Function::ArrayContains => Ok(Value::Bool(array_arg(&args, 0).contains(&args[1]))),
@@ -555,17 +556,17 @@ impl IntrinsicCall {
                         out.push(item.clone());
                     }
                 }
-                Ok(Value::Array(out))
+                Ok(Value::from(out))
             }
             Function::Base64Encode => {
                 let s = self.limited(str_arg(0))?;
-                Ok(Value::String(base64_encode(s.as_bytes())))
+                Ok(Value::from(base64_encode(s.as_bytes())))
             }
             Function::Base64Decode => {
                 let s = self.limited(str_arg(0))?;
                 let bytes = base64_decode(s)
                     .ok_or_else(|| self.fail("the input is not a valid Base64 string"))?;
-                Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+                Ok(Value::from(String::from_utf8_lossy(&bytes).into_owned()))
             }
             Function::Hash => {
                 let data = self.limited(str_arg(0))?.as_bytes();
@@ -577,7 +578,7 @@ impl IntrinsicCall {
                     "SHA-512" => to_hex(&digest::sha512(data)),
                     other => return Err(self.fail(unknown_algorithm(other))),
                 };
-                Ok(Value::String(hex))
+                Ok(Value::from(hex))
             }
             Function::JsonMerge => {
                 if args[2] != Value::Bool(false) {
@@ -587,7 +588,7 @@ impl IntrinsicCall {
                 for (k, v) in args[1].as_object().into_iter().flatten() {
                     merged.insert(k.clone(), v.clone());
                 }
-                Ok(Value::Object(merged))
+                Ok(Value::from(merged))
             }
             Function::MathRandom => {
                 let start = self.int(0, &args[0])?;
@@ -616,15 +617,15 @@ impl IntrinsicCall {
             }
             Function::StringSplit => {
                 let delimiters: Vec<char> = str_arg(1).chars().collect();
-                Ok(Value::Array(
+                Ok(Value::from(
                     str_arg(0)
                         .split(|c| delimiters.contains(&c))
                         .filter(|s| !s.is_empty())
-                        .map(|s| Value::String(s.to_string()))
-                        .collect(),
+                        .map(|s| Value::from(s.to_string()))
+                        .collect::<Vec<_>>(),
                 ))
             }
-            Function::Uuid => Ok(Value::String(ctx.uuid())),
+            Function::Uuid => Ok(Value::from(ctx.uuid())),
         }
     }
 
@@ -660,7 +661,7 @@ impl IntrinsicCall {
                 java_string(v, &mut out);
             }
         }
-        Ok(Value::String(out))
+        Ok(Value::from(out))
     }
 }
 
@@ -747,7 +748,7 @@ fn range(first: i64, last: i64, step: i64) -> Result<Value, String> {
         out.extend(i64::try_from(v).ok().map(Value::from));
         v += i128::from(step);
     }
-    Ok(Value::Array(out))
+    Ok(Value::from(out))
 }
 
 /// A value as it appears in an error message: its JSON, shortened.
@@ -797,18 +798,18 @@ fn canonical(v: &Value, out: &mut String) {
     match v {
         Value::Array(items) => {
             out.push('[');
-            for item in items {
+            for item in items.iter() {
                 canonical(item, out);
                 out.push(',');
             }
             out.push(']');
         }
         Value::Object(map) => {
-            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            let mut members: Vec<(&Arc<str>, &Value)> = map.iter().collect();
             members.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
             for (k, item) in members {
-                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(&Value::from(k.clone()).to_string());
                 out.push(':');
                 canonical(item, out);
                 out.push(',');
@@ -1081,7 +1082,7 @@ impl Parser<'_> {
         match self.peek() {
             Some('\'') => {
                 let (s, parts) = self.string()?;
-                Ok((Argument::Literal(Value::String(s)), Some(parts)))
+                Ok((Argument::Literal(Value::from(s)), Some(parts)))
             }
             Some('$') => Ok((Argument::Path(self.path()?), None)),
             Some(c) if c == '-' || c.is_ascii_digit() => {
@@ -1568,7 +1569,7 @@ mod digest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use baton_json::json;
 
     /// Evaluates `text` with `input` as `$`, a small context object and variables.
     fn eval_with(text: &str, input: &Value) -> Result<Value, IntrinsicError> {

@@ -6,7 +6,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::*;
-use serde_json::Value;
+use baton_json::Json as Value;
 
 /// A Task without `TimeoutSeconds`: it can wait for 99,999,999 seconds.
 pub const TASK_TIMEOUT: &str = "TASK_TIMEOUT";
@@ -245,7 +245,7 @@ fn lint_state(state: &State, out: &mut Vec<Diagnostic>) {
         }
     }
     for (field, value) in literal_payloads(state) {
-        let size = serde_json::to_vec(value).map_or(0, |v| v.len());
+        let size = value.json_len();
         if size >= LARGE_PAYLOAD_BYTES {
             push(
                 out,

@@ -2,7 +2,7 @@
 //! been checked, every transition resolved to a [`StateId`] within its block, every path and
 //! expression parsed.
 
-use serde_json::Value;
+use baton_json::Json as Value;
 
 pub use crate::source::Position;
 

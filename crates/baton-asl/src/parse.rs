@@ -6,7 +6,7 @@ use crate::diagnostic::{Diagnostic, codes};
 use crate::fields::{self, Lang, STATE_TYPES};
 use crate::model::*;
 use crate::source::{self, Member, Node, NodeValue, SourceFormat};
-use serde_json::Value;
+use baton_json::Json as Value;
 use std::collections::{HashMap, HashSet};
 
 /// Options for [`analyze`].
@@ -927,7 +927,7 @@ impl Builder {
         let states_loc = join(&obj.loc, "States");
         let states_obj = self.object(&states_m.value, &states_loc)?;
         // Names first, so that transitions resolve to ids.
-        let mut ids = HashMap::new();
+        let mut ids = HashMap::with_capacity(states_obj.members.len());
         for (i, m) in states_obj.members.iter().enumerate() {
             let loc = join(&states_loc, &m.key);
             let len = m.key.chars().count();
@@ -952,8 +952,8 @@ impl Builder {
                 .or_insert(StateId(u32::try_from(i).unwrap_or(u32::MAX)));
         }
         let scope = Scope { ids };
-        let mut states = Vec::new();
-        let mut graph = Vec::new();
+        let mut states = Vec::with_capacity(states_obj.members.len());
+        let mut graph = Vec::with_capacity(states_obj.members.len());
         for m in states_obj.members {
             let loc = join(&states_loc, &m.key);
             let (state, node) = self.state(&m.key, &m.value, &loc, m.key_pos, lang, &scope, depth);

@@ -1,4 +1,4 @@
-//! JSONPath as Step Functions uses it: the Jayway dialect AWS runs, on `serde_json` values.
+//! JSONPath as Step Functions uses it: the Jayway dialect AWS runs, on shared [`baton_json::Json`] documents.
 //!
 //! A path starts at the state's data (`$`), the context object (`$$`) or a workflow variable
 //! (`$name`), then takes steps: `.name`, `['name']`, `[0]`, `[-1]`, `.*`, `[*]`, `..name`,
@@ -15,10 +15,11 @@
 //! as it does at run time on AWS. One departure from Jayway: a union of names as the last
 //! step (`$['a','b']`) selects a list of the members, not an object holding them.
 
-use serde_json::{Map, Value};
+use baton_json::Json as Value;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 /// How deeply filter expressions may nest (parentheses, `!`, nested filters).
 const MAX_FILTER_DEPTH: usize = 32;
@@ -180,7 +181,7 @@ impl Selected<'_> {
     pub fn to_value(&self) -> Value {
         match self {
             Selected::One(v) => (*v).clone(),
-            Selected::Many(vs) => Value::Array(vs.iter().map(|v| (*v).clone()).collect()),
+            Selected::Many(vs) => vs.iter().map(|v| (*v).clone()).collect(),
         }
     }
 }
@@ -324,25 +325,26 @@ impl JsonPath {
             let at = || location("$", &self.segments[..i]);
             current = match segment {
                 Segment::Child(Selector::Name(name)) => {
-                    let Value::Object(map) = current else {
+                    let kind = describe(current);
+                    // Copies this container only if it is shared: the rest stays shared.
+                    let Some(map) = current.as_object_mut() else {
                         return Err(fail(format!(
-                            "cannot set property ['{name}'] of {} at {}",
-                            describe(current),
+                            "cannot set property ['{name}'] of {kind} at {}",
                             at()
                         )));
                     };
                     if last {
-                        map.insert(name.clone(), value);
+                        map.insert(Arc::from(name.as_str()), value);
                         return Ok(());
                     }
-                    map.entry(name.clone())
-                        .or_insert_with(|| Value::Object(Map::new()))
+                    map.entry(Arc::from(name.as_str()))
+                        .or_insert_with(Value::object)
                 }
                 Segment::Child(Selector::Index(index)) => {
-                    let Value::Array(items) = current else {
+                    let kind = describe(current);
+                    let Some(items) = current.as_array_mut() else {
                         return Err(fail(format!(
-                            "cannot set index [{index}] of {} at {}",
-                            describe(current),
+                            "cannot set index [{index}] of {kind} at {}",
                             at()
                         )));
                     };
@@ -444,7 +446,7 @@ fn walk_definite<'a>(
         let through = || location(root, &segments[..=i]);
         current = match (segment, current) {
             (Segment::Child(Selector::Name(name)), Value::Object(map)) => map
-                .get(name)
+                .get(name.as_str())
                 .ok_or_else(|| format!("Missing property in path {}", through()))?,
             (Segment::Child(Selector::Name(name)), other) => {
                 return Err(format!(
@@ -538,9 +540,9 @@ fn apply_child<'a>(
     out: &mut Vec<&'a Value>,
 ) {
     match (selector, node) {
-        (Selector::Name(name), Value::Object(map)) => out.extend(map.get(name)),
+        (Selector::Name(name), Value::Object(map)) => out.extend(map.get(name.as_str())),
         (Selector::Names(names), Value::Object(map)) => {
-            out.extend(names.iter().filter_map(|n| map.get(n)));
+            out.extend(names.iter().filter_map(|n| map.get(n.as_str())));
         }
         (Selector::Index(i), Value::Array(items)) => {
             out.extend(normalize_index(*i, items.len()).and_then(|i| items.get(i)));
@@ -633,7 +635,7 @@ fn operand_value<'a>(op: &'a Operand, node: &'a Value, data: &'a Value) -> Optio
             }
             nodes = next;
         }
-        (!nodes.is_empty()).then(|| Cow::Owned(Value::Array(nodes.into_iter().cloned().collect())))
+        (!nodes.is_empty()).then(|| Cow::Owned(nodes.into_iter().cloned().collect()))
     }
 }
 
@@ -662,7 +664,7 @@ fn values_equal(l: &Value, r: &Value) -> bool {
     match (l, r) {
         (Value::Number(a), Value::Number(b)) => number_cmp(a, b) == Some(Ordering::Equal),
         (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_equal(x, y))
+            a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| values_equal(x, y))
         }
         (Value::Object(a), Value::Object(b)) => {
             a.len() == b.len()
@@ -1139,7 +1141,7 @@ impl Parser<'_> {
                 }
                 Ok(Operand::Root(self.segments(true)?))
             }
-            Some('\'' | '"') => Ok(Operand::Literal(Value::String(self.string()?))),
+            Some('\'' | '"') => Ok(Operand::Literal(Value::from(self.string()?))),
             Some(c) if c == '-' || c.is_ascii_digit() => {
                 let start = self.pos;
                 while self
@@ -1182,7 +1184,7 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use baton_json::json;
 
     fn store() -> Value {
         json!({
@@ -1324,10 +1326,10 @@ mod tests {
         // Long chains stay flat: no deep recursion to evaluate or drop them.
         let chain = format!("$[?(@.a{})]", " && @.a || @.b".repeat(50_000));
         let p = parse(&chain).unwrap();
-        let v = serde_json::json!([{"a": 1}, {"c": 1}]);
+        let v = baton_json::json!([{"a": 1}, {"c": 1}]);
         assert_eq!(
             p.select_input(&v).unwrap().to_value(),
-            serde_json::json!([{"a": 1}])
+            baton_json::json!([{"a": 1}])
         );
     }
 

@@ -4,7 +4,8 @@
 //! `serde_json` does not keep positions, so JSON is read by a small parser here; YAML is read with
 //! `yaml-rust2`'s event parser, whose markers carry positions. Both produce the same [`Node`] tree.
 
-use serde_json::{Map, Number, Value};
+use baton_json::Json;
+use serde_json::Number;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -84,19 +85,19 @@ pub struct SyntaxError {
 impl Node {
     /// The value as plain JSON (positions dropped; for duplicate keys the last one wins, as
     /// JSON parsers commonly do).
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Json {
         match &self.value {
-            NodeValue::Null => Value::Null,
-            NodeValue::Bool(b) => Value::Bool(*b),
-            NodeValue::Number(n) => Value::Number(n.clone()),
-            NodeValue::String(s) => Value::String(s.clone()),
-            NodeValue::Array(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeValue::Null => Json::Null,
+            NodeValue::Bool(b) => Json::Bool(*b),
+            NodeValue::Number(n) => Json::Number(n.clone()),
+            NodeValue::String(s) => Json::string(s),
+            NodeValue::Array(items) => items.iter().map(Node::to_json).collect(),
             NodeValue::Object(members) => {
-                let mut map = Map::with_capacity(members.len());
+                let mut map = baton_json::Map::with_capacity(members.len());
                 for m in members {
-                    map.insert(m.key.clone(), m.value.to_json());
+                    map.insert(m.key.as_str().into(), m.value.to_json());
                 }
-                Value::Object(map)
+                Json::from_map(map)
             }
         }
     }
@@ -641,7 +642,7 @@ mod tests {
         );
         assert_eq!(
             node.to_json(),
-            serde_json::json!({"StartAt": "A", "n": [1, 2.5, -300.0, true, null]})
+            baton_json::json!({"StartAt": "A", "n": [1, 2.5, -300.0, true, null]})
         );
     }
 
@@ -673,7 +674,7 @@ mod tests {
         let node = parse_yaml(yaml).unwrap();
         assert_eq!(
             node.to_json(),
-            serde_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Result": [1, "x", 2.5, null]}}})
+            baton_json::json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true, "Result": [1, "x", 2.5, null]}}})
         );
         let states = &node.as_object().unwrap()[1];
         assert_eq!(states.key_pos, Position { line: 2, column: 1 });

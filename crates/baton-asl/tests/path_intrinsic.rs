@@ -6,8 +6,9 @@
 use baton_asl::intrinsic::{self, IntrinsicContext, SplitMix64};
 use baton_asl::path;
 use baton_asl::{Options, Severity, analyze};
+use baton_json::{Json, json as bjson};
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::PathBuf;
 
 fn corpus() -> Option<Vec<Value>> {
@@ -132,8 +133,8 @@ fn corpus_intrinsic_results_match_aws() {
         {
             continue;
         }
-        let input = &case["input"];
-        let context = json!({"Execution": {"Input": input}});
+        let input = &Json::from(&case["input"]);
+        let context = bjson!({"Execution": {"Input": case["input"]}});
         let none = |_: &str| None;
         let mut entropy = SplitMix64(0);
         let ctx = IntrinsicContext::new(input, &context, &none, &mut entropy);
@@ -166,11 +167,11 @@ fn corpus_intrinsics_with_variables() {
         println!("note: BASE_REFERENCE_IN_INTRINSIC_FUNCTION not in the corpus");
         return;
     };
-    let vars = &case["definition"]["States"]["State0"]["Assign"];
+    let vars = Json::from(&case["definition"]["States"]["State0"]["Assign"]);
     let params = &case["definition"]["States"]["State1"]["Parameters"];
     let expected = &case["expected"]["output"];
     let lookup = |n: &str| vars.get(n);
-    let input = json!({});
+    let input = bjson!({});
     let mut entropy = SplitMix64(7);
     let ctx = IntrinsicContext::new(&input, &input, &lookup, &mut entropy);
     let mut compared = 0;
@@ -299,10 +300,10 @@ proptest! {
     #[test]
     fn path_like_strings_never_panic(s in "\\$[$a-z.\\[\\]'\"*?@()<>=!&|,:0-9 -]{0,30}") {
         if let Ok(p) = path::parse(&s) {
-            let v = json!({"a": [1, {"b": 2}, [3]], "b": {"a": "x"}, "c": null});
+            let v = bjson!({"a": [1, {"b": 2}, [3]], "b": {"a": "x"}, "c": null});
             let _ = p.select(&v, &v, &|_| Some(&v));
             let mut t = v.clone();
-            let _ = p.set(&mut t, json!(1));
+            let _ = p.set(&mut t, bjson!(1));
         }
     }
 
@@ -320,7 +321,8 @@ proptest! {
         let text = format!("${}", steps.concat());
         let p = path::parse(&text).unwrap();
         prop_assert!(p.is_reference_path() && p.is_definite());
-        let mut t = target;
+        let mut t = Json::from(target);
+        let value = Json::from(value);
         if p.set(&mut t, value.clone()).is_ok() {
             let got = p.select_input(&t).unwrap().to_value();
             prop_assert_eq!(got, value);
@@ -339,7 +341,7 @@ proptest! {
     ) {
         let text = format!("{}({args})", name.name());
         if let Ok(call) = intrinsic::parse(&text) {
-            let v = json!({"a": [1, 2, 3], "b": "x,y", "c": 2.5, "d": {"k": 1}});
+            let v = bjson!({"a": [1, 2, 3], "b": "x,y", "c": 2.5, "d": {"k": 1}});
             let none = |_: &str| None;
             let mut entropy = SplitMix64(1);
             let ctx = IntrinsicContext::new(&v, &v, &none, &mut entropy);

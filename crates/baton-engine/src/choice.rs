@@ -5,7 +5,7 @@ use crate::dataflow::{Env, read_optional, read_reference};
 use crate::error::StatesError;
 use crate::time::parse_timestamp;
 use baton_asl::model::{Comparison, Condition, Operand};
-use serde_json::Value;
+use baton_json::Json as Value;
 use std::cmp::Ordering;
 
 /// Evaluates a JSONPath condition against the state's effective input. JSONata conditions are
@@ -179,7 +179,7 @@ pub fn string_matches(text: &str, pattern: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use baton_json::json;
 
     #[test]
     fn string_matches_globs() {

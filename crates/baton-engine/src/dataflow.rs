@@ -5,7 +5,7 @@ use crate::error::StatesError;
 use baton_asl::intrinsic::{self, Entropy, IntrinsicContext};
 use baton_asl::model::{Intrinsic, NullablePath, Path, Template};
 use baton_asl::path::{JsonPath, PathError, Selected};
-use serde_json::{Map, Value};
+use baton_json::{Json as Value, Map};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vars {
     /// Variables assigned in this scope.
-    pub own: Map<String, Value>,
+    pub own: Map,
     /// The enclosing scope.
     pub outer: Option<Arc<Vars>>,
 }
@@ -37,7 +37,7 @@ impl Vars {
     }
 
     /// Every visible variable, inner scopes shadowing outer ones.
-    pub fn flatten(&self) -> Map<String, Value> {
+    pub fn flatten(&self) -> Map {
         let mut out = self.outer.as_deref().map(Vars::flatten).unwrap_or_default();
         for (k, v) in &self.own {
             out.insert(k.clone(), v.clone());
@@ -71,7 +71,7 @@ fn selected(path: &JsonPath, data: &Value, env: &Env<'_>) -> Result<Value, PathE
     let vars = |name: &str| env.vars.get(name);
     path.select(data, env.context, &vars).map(|s| match s {
         Selected::One(v) => v.clone(),
-        Selected::Many(vs) => Value::Array(vs.into_iter().cloned().collect()),
+        Selected::Many(vs) => vs.into_iter().cloned().collect(),
     })
 }
 
@@ -84,7 +84,7 @@ pub fn apply_input_path<'d>(
 ) -> Result<Cow<'d, Value>, StatesError> {
     match path {
         None => Ok(Cow::Borrowed(data)),
-        Some(NullablePath::Null) => Ok(Cow::Owned(Value::Object(Map::new()))),
+        Some(NullablePath::Null) => Ok(Cow::Owned(Value::object())),
         Some(NullablePath::Path(p)) if p.text == "$" => Ok(Cow::Borrowed(data)),
         Some(NullablePath::Path(p)) => selected(&p.parsed, data, env)
             .map(Cow::Owned)
@@ -159,18 +159,18 @@ fn apply_template_at(
         }
         Template::Intrinsic(call) => evaluate_intrinsic(call, data, env),
         Template::Object(members) => {
-            let mut out = Map::new();
+            let mut out = Map::with_capacity(members.len());
             for (k, t) in members {
                 let v = apply_template_at(t, data, env, k)?;
-                out.insert(k.clone(), v);
+                out.insert(Arc::from(k.as_str()), v);
             }
-            Ok(Value::Object(out))
+            Ok(Value::from_map(out))
         }
         Template::Array(items) => items
             .iter()
             .map(|t| apply_template_at(t, data, env, key))
             .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+            .map(Value::from_vec),
     }
 }
 
@@ -228,7 +228,7 @@ pub fn apply_result_path(
 mod tests {
     use super::*;
     use baton_asl::intrinsic::SplitMix64;
-    use serde_json::json;
+    use baton_json::json;
 
     fn env<'a>(ctx: &'a Value, vars: &'a Vars, e: &'a mut SplitMix64) -> Env<'a> {
         Env {

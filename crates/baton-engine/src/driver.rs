@@ -5,7 +5,7 @@
 use crate::error::StatesError;
 use crate::execution::{Command, Execution, ExecutionInfo, Signal, TaskRequest, TimerId};
 use baton_asl::model::StateMachine;
-use serde_json::Value;
+use baton_json::Json as Value;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::Arc;
@@ -54,10 +54,11 @@ fn wall_millis() -> i64 {
 pub fn run(
     machine: Arc<StateMachine>,
     mut info: ExecutionInfo,
-    input: Value,
+    input: impl Into<Value>,
     tasks: &mut dyn TaskHandler,
     clock: Clock,
 ) -> Execution {
+    let input = input.into();
     // Virtual time starts at the given start (or now) and then jumps from timer to timer.
     let mut now = match clock {
         Clock::Virtual if info.start_millis > 0 => info.start_millis,

@@ -1,6 +1,6 @@
 //! Errors as Step Functions names them: an error name and a cause, matched by `ErrorEquals`.
 
-use serde_json::{Map, Value, json};
+use baton_json::{Json as Value, Map, json};
 
 /// `States.ALL`: matches every error except `States.Runtime`.
 pub const ALL: &str = "States.ALL";
@@ -77,7 +77,7 @@ impl StatesError {
         if let Some(c) = &self.cause {
             m.insert("Cause".into(), json!(c));
         }
-        Value::Object(m)
+        Value::from_map(m)
     }
 
     /// Whether a retrier or catcher listing `names` handles this error. `States.Runtime` is

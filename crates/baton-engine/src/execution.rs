@@ -15,7 +15,7 @@ use crate::jsonata::{self, States};
 use crate::time;
 use baton_asl::intrinsic::SplitMix64;
 use baton_asl::model::*;
-use serde_json::{Map, Value, json};
+use baton_json::{Json as Value, Map, json};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -190,7 +190,7 @@ enum Phase {
     },
     AwaitWait {
         output: Value,
-        assigned: Option<Map<String, Value>>,
+        assigned: Option<Map>,
     },
     AwaitRetry,
     AwaitChildren(Box<Children>),
@@ -264,11 +264,11 @@ fn resource_parts(arn: &str) -> (String, String) {
     (service, arn.to_string())
 }
 
-fn assigned_details(assigned: &Map<String, Value>) -> Value {
-    Value::Object(
+fn assigned_details(assigned: &Map) -> Value {
+    Value::from_map(
         assigned
             .iter()
-            .map(|(k, v)| (k.clone(), json!(json_text(v))))
+            .map(|(k, v)| (k.clone(), Value::from(json_text(v))))
             .collect(),
     )
 }
@@ -389,7 +389,7 @@ impl Execution {
                 if let Some(c) = &cause {
                     details.insert("cause".into(), json!(c));
                 }
-                self.record(last, T::ExecutionAborted, Some(Value::Object(details)));
+                self.record(last, T::ExecutionAborted, Some(Value::from_map(details)));
                 let err = error.map(|e| StatesError {
                     cause,
                     ..StatesError::bare(e)
@@ -928,11 +928,11 @@ impl Execution {
         assign: Option<&DataTemplate>,
         states: &States<'_>,
         vars: &Vars,
-    ) -> Result<Option<Map<String, Value>>, StatesError> {
+    ) -> Result<Option<Map>, StatesError> {
         match assign {
             Some(DataTemplate::Jsonata(t)) => {
                 match jsonata::evaluate_template(t, states, vars, "Assign")? {
-                    Value::Object(m) => Ok(Some(m)),
+                    Value::Object(m) => Ok(Some(Arc::unwrap_or_clone(m))),
                     _ => Err(StatesError::query("The field 'Assign' must be an object")),
                 }
             }
@@ -987,7 +987,9 @@ impl Execution {
             if let Some(DataTemplate::Jsonata(t)) = &rule.assign {
                 match jsonata::evaluate_template(t, &states, vars, &format!("Choices[{i}]/Assign"))?
                 {
-                    Value::Object(m) => assigned.get_or_insert_with(Map::new).extend(m),
+                    Value::Object(m) => assigned
+                        .get_or_insert_with(Map::new)
+                        .extend(Arc::unwrap_or_clone(m)),
                     _ => return Err(StatesError::query("The field 'Assign' must be an object")),
                 }
             }
@@ -1048,7 +1050,7 @@ impl Execution {
         state: &State,
         c: &ChoiceState,
         output: Value,
-        assigned: Option<Map<String, Value>>,
+        assigned: Option<Map>,
     ) -> Result<(), StatesError> {
         match c.default {
             Some(d) => {
@@ -1114,12 +1116,12 @@ impl Execution {
             );
         };
         let mut inputs = Vec::with_capacity(items.len());
-        for (index, item) in items.into_iter().enumerate() {
+        for (index, item) in items.iter().cloned().enumerate() {
             let input = match &m.item_selector {
                 None => item,
                 Some(selector) => {
                     let mut ctx = context.clone();
-                    ctx["Map"] = json!({"Item": {"Index": index, "Value": item}});
+                    ctx.set("Map", json!({"Item": {"Index": index, "Value": item}}));
                     match selector {
                         DataTemplate::JsonPath(t) => {
                             let mut env = Env::new(&ctx, vars, &mut self.entropy);
@@ -1362,7 +1364,7 @@ impl Execution {
                     if is_map && children.distributed {
                         let mut details = json!({"error": err.error});
                         if let Some(c) = &err.cause {
-                            details["cause"] = json!(c);
+                            details.set("cause", json!(c));
                         }
                         self.emit(parent, T::MapRunFailed, Some(details));
                     }
@@ -1394,13 +1396,11 @@ impl Execution {
         let Phase::AwaitChildren(children) = &frame.phase else {
             return;
         };
-        let results = Value::Array(
-            children
-                .results
-                .iter()
-                .map(|r| r.clone().unwrap_or(Value::Null))
-                .collect(),
-        );
+        let results: Value = children
+            .results
+            .iter()
+            .map(|r| r.clone().unwrap_or(Value::Null))
+            .collect();
         let succeeded = match children.kind {
             ChildKind::Parallel => T::ParallelStateSucceeded,
             ChildKind::Map => T::MapStateSucceeded,
@@ -1444,14 +1444,16 @@ impl Execution {
             "parameters": json_text(&input),
         });
         if let Some(t) = timeout {
-            details["timeoutInSeconds"] = json!(t);
+            details.set("timeoutInSeconds", json!(t));
         }
         if let Some(h) = heartbeat {
-            details["heartbeatInSeconds"] = json!(h);
+            details.set("heartbeatInSeconds", json!(h));
         }
         if let Some(c) = &credentials {
-            details["taskCredentials"] =
-                json!({"roleArn": c.get("RoleArn").cloned().unwrap_or(Value::Null)});
+            details.set(
+                "taskCredentials",
+                json!({"roleArn": c.get("RoleArn").cloned().unwrap_or(Value::Null)}),
+            );
         }
         self.emit(fid, T::TaskScheduled, Some(details));
         self.emit(
@@ -1547,7 +1549,7 @@ impl Execution {
             "error": err.error,
         });
         if let Some(c) = &err.cause {
-            details["cause"] = json!(c);
+            details.set("cause", json!(c));
         }
         self.emit(fid, ty, Some(details));
         if let Some(f) = self.frame_mut(fid) {
@@ -1619,7 +1621,7 @@ impl Execution {
         fid: FrameId,
         state: &State,
         output: Value,
-        assigned: Option<Map<String, Value>>,
+        assigned: Option<Map>,
         transition: Option<Transition>,
     ) {
         if json_len(&output) > MAX_PAYLOAD_BYTES {
@@ -1639,8 +1641,8 @@ impl Execution {
             "outputDetails": payload_details(),
         });
         if let Some(a) = &assigned {
-            details["assignedVariables"] = assigned_details(a);
-            details["assignedVariablesDetails"] = payload_details();
+            details.set("assignedVariables", assigned_details(a));
+            details.set("assignedVariablesDetails", payload_details());
         }
         if let Some(f) = self.frame_mut(fid)
             && let Some(a) = assigned
@@ -1693,7 +1695,7 @@ impl Execution {
             None => {
                 let mut details = json!({"error": err.error});
                 if let Some(c) = &err.cause {
-                    details["cause"] = json!(c);
+                    details.set("cause", json!(c));
                 }
                 self.emit(fid, T::ExecutionFailed, Some(details));
                 self.finish(Status::Failed, None, Some(err));
@@ -1717,10 +1719,10 @@ impl Execution {
         if err.error == error::QUERY_EVALUATION_ERROR {
             let mut details = json!({"error": err.error, "state": state.name});
             if let Some(c) = &err.cause {
-                details["cause"] = json!(c);
+                details.set("cause", json!(c));
             }
             if let Some(l) = &err.location {
-                details["location"] = json!(l);
+                details.set("location", json!(l));
             }
             self.emit(fid, T::EvaluationFailed, Some(details));
         }
@@ -1788,7 +1790,7 @@ impl Execution {
         state: &State,
         catcher: &Catcher,
         err: &StatesError,
-    ) -> Result<(Value, Option<Map<String, Value>>), StatesError> {
+    ) -> Result<(Value, Option<Map>), StatesError> {
         let Some(frame) = self.frame(fid) else {
             return Err(err.clone());
         };
@@ -1830,7 +1832,7 @@ fn state_context(frame: &Frame, state: &State) -> Value {
     if frame.retry_count > 0 {
         m.insert("RetryCount".into(), json!(frame.retry_count));
     }
-    Value::Object(m)
+    Value::from_map(m)
 }
 
 enum WaitFor {
@@ -1864,10 +1866,10 @@ fn assign_jsonpath(
     assign: Option<&DataTemplate>,
     data: &Value,
     env: &mut Env<'_>,
-) -> Result<Option<Map<String, Value>>, StatesError> {
+) -> Result<Option<Map>, StatesError> {
     match assign {
         Some(DataTemplate::JsonPath(t)) => match dataflow::apply_template(t, data, env)? {
-            Value::Object(m) => Ok(Some(m)),
+            Value::Object(m) => Ok(Some(Arc::unwrap_or_clone(m))),
             _ => Err(StatesError::runtime("The field 'Assign' must be an object")),
         },
         _ => Ok(None),
@@ -1889,7 +1891,7 @@ fn string_source(
         Some(StringSource::Jsonata(e)) => jsonata::evaluate(e, states, env.vars, field)?,
     };
     match value {
-        Value::String(s) => Ok(Some(s)),
+        Value::String(s) => Ok(Some(s.to_string())),
         other => Err(StatesError::runtime(format!(
             "The value of the field '{field}' must be a string, but was: {}",
             json_text(&other)
@@ -1980,7 +1982,7 @@ fn dynamic_u64(
 /// A value as AWS quotes it in messages: strings bare, anything else as JSON.
 fn raw_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => json_text(other),
     }
 }

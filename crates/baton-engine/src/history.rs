@@ -1,7 +1,7 @@
 //! History events as AWS records them: `HistoryEventType` names, ids, `previousEventId`, and the
 //! `...EventDetails` shapes that `GetExecutionHistory` returns.
 
-use serde_json::{Map, Value, json};
+use baton_json::{Json as Value, json};
 use std::sync::Arc;
 
 /// The type of a history event (AWS's `HistoryEventType`), for the events Baton records.
@@ -208,26 +208,30 @@ pub struct HistoryEvent {
 
 impl HistoryEvent {
     /// The event as `GetExecutionHistory` returns it (timestamps as epoch seconds).
-    pub fn to_aws_json(&self) -> Value {
-        let mut m = Map::new();
+    pub fn to_aws_json(&self) -> serde_json::Value {
+        use serde_json::Value as Wire;
+        let mut m = serde_json::Map::new();
         // Integral milliseconds divided by 1000 is exact enough for JSON's doubles.
         m.insert(
             "timestamp".into(),
-            json!(self.timestamp_millis as f64 / 1000.0),
+            serde_json::json!(self.timestamp_millis as f64 / 1000.0),
         );
-        m.insert("type".into(), json!(self.event_type.as_str()));
-        m.insert("id".into(), json!(self.id));
-        m.insert("previousEventId".into(), json!(self.previous_event_id));
+        m.insert("type".into(), Wire::from(self.event_type.as_str()));
+        m.insert("id".into(), Wire::from(self.id));
+        m.insert("previousEventId".into(), Wire::from(self.previous_event_id));
         if let Some(field) = self.event_type.details_field() {
-            let mut details = self.details.clone().unwrap_or_else(|| json!({}));
+            let mut details = self
+                .details
+                .as_ref()
+                .map_or_else(|| serde_json::json!({}), Value::to_value);
             if let (Some((key, value)), Some(d)) = (&self.payload, details.as_object_mut()) {
-                d.insert((*key).into(), json!(json_text(value)));
+                d.insert((*key).into(), Wire::String(json_text(value)));
             }
             if self.details.is_some() || self.payload.is_some() {
                 m.insert(field.into(), details);
             }
         }
-        Value::Object(m)
+        Wire::Object(m)
     }
 }
 
@@ -238,22 +242,10 @@ pub fn payload_details() -> Value {
 
 /// JSON text of a value, as history details carry payloads.
 pub fn json_text(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+    v.to_json_string()
 }
 
 /// Length in bytes of a value's JSON text, without building the text.
 pub fn json_len(v: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = serde_json::to_writer(&mut c, v);
-    c.0
+    v.json_len()
 }

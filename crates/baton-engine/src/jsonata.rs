@@ -5,6 +5,7 @@ use crate::dataflow::Vars;
 use crate::error::StatesError;
 use baton_asl::intrinsic::{self, Entropy, IntrinsicContext, SplitMix64};
 use baton_asl::model::{JsonataExpr, JsonataTemplate};
+use baton_json::Json;
 use baton_jsonata::{Bindings, Limits, NativeFn};
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
@@ -13,18 +14,18 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, Default)]
 pub struct States<'a> {
     /// `$states.input`: the state's input.
-    pub input: Option<&'a Value>,
+    pub input: Option<&'a Json>,
     /// `$states.result`: the task/branches/iterations result, where available.
-    pub result: Option<&'a Value>,
+    pub result: Option<&'a Json>,
     /// `$states.errorOutput`: the error output, inside a Catch.
-    pub error_output: Option<&'a Value>,
+    pub error_output: Option<&'a Json>,
     /// `$states.context`: the context object.
-    pub context: Option<&'a Value>,
+    pub context: Option<&'a Json>,
 }
 
 impl<'a> States<'a> {
     /// `$states` on entering a state: its input and the context object.
-    pub fn entry(input: &'a Value, context: &'a Value) -> Self {
+    pub fn entry(input: &'a Json, context: &'a Json) -> Self {
         States {
             input: Some(input),
             context: Some(context),
@@ -42,7 +43,7 @@ impl<'a> States<'a> {
             ("context", self.context),
         ] {
             if let Some(v) = v {
-                m.insert(k.into(), v.clone());
+                m.insert(k.into(), v.to_value());
             }
         }
         Value::Object(m)
@@ -56,7 +57,7 @@ pub fn evaluate(
     states: &States<'_>,
     vars: &Vars,
     field: &str,
-) -> Result<Value, StatesError> {
+) -> Result<Json, StatesError> {
     let text = expr.text.trim();
     let fail = |detail: String| {
         let mut e = StatesError::query(format!(
@@ -66,7 +67,12 @@ pub fn evaluate(
         e
     };
     let states_value = states.to_value();
-    let variables = vars.flatten();
+    // The bridge copies into serde_json values until baton-jsonata reads `Json` in place.
+    let variables: Vec<(Arc<str>, Value)> = vars
+        .flatten()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_value()))
+        .collect();
     let mut bindings = Bindings::new().var("states", &states_value).disable("eval");
     for (name, value) in &variables {
         bindings = bindings.var(name, value);
@@ -82,8 +88,9 @@ pub fn evaluate(
             max_depth: 500,
             max_steps: Some(10_000_000),
         });
-    match expr.compiled.evaluate(states.input, &bindings) {
-        Ok(Some(v)) => Ok(v),
+    let input = states_value.get("input");
+    match expr.compiled.evaluate(input, &bindings) {
+        Ok(Some(v)) => Ok(Json::from(v)),
         Ok(None) => Err(fail("returned nothing (undefined).".into())),
         Err(e) => Err(fail(format!(
             "threw an error during evaluation. {}: {}",
@@ -164,13 +171,13 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
         // Reuse the intrinsic's digests: `States.Hash` computes exactly this.
         let call = intrinsic::parse(&format!("States.Hash($data, '{algorithm}')"))
             .map_err(|e| function_error("D3144", e.to_string()))?;
-        let input = Value::Null;
-        let data = Value::String(data.clone());
+        let input = Json::Null;
+        let data = Json::string(data);
         let lookup = |name: &str| (name == "data").then_some(&data);
         let mut entropy = SplitMix64(0);
         let ctx = IntrinsicContext::new(&input, &input, &lookup, &mut entropy);
         call.evaluate(&ctx)
-            .map(Some)
+            .map(|v| Some(v.to_value()))
             .map_err(|e| function_error("D3144", e.to_string()))
     });
     let parse: NativeFn =
@@ -216,8 +223,8 @@ pub fn template_or(
     states: &States<'_>,
     vars: &Vars,
     field: &str,
-    default: &Value,
-) -> Result<Value, StatesError> {
+    default: &Json,
+) -> Result<Json, StatesError> {
     match template {
         Some(t) => evaluate_template(t, states, vars, field),
         None => Ok(default.clone()),
@@ -230,23 +237,23 @@ pub fn evaluate_template(
     states: &States<'_>,
     vars: &Vars,
     field: &str,
-) -> Result<Value, StatesError> {
+) -> Result<Json, StatesError> {
     match template {
         JsonataTemplate::Literal(v) => Ok(v.clone()),
         JsonataTemplate::Expr(e) => evaluate(e, states, vars, field),
         JsonataTemplate::Object(members) => {
-            let mut out = Map::new();
+            let mut out = baton_json::Map::with_capacity(members.len());
             for (k, t) in members {
                 let v = evaluate_template(t, states, vars, &format!("{field}/{k}"))?;
-                out.insert(k.clone(), v);
+                out.insert(Arc::from(k.as_str()), v);
             }
-            Ok(Value::Object(out))
+            Ok(Json::from_map(out))
         }
         JsonataTemplate::Array(items) => items
             .iter()
             .enumerate()
             .map(|(i, t)| evaluate_template(t, states, vars, &format!("{field}[{i}]")))
             .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
+            .map(Json::from_vec),
     }
 }

@@ -169,11 +169,11 @@ fn run_case(case: &Value) -> Result<(), String> {
         ));
     }
     if let Some(out) = expected.get("output")
-        && !ex.output().is_some_and(|o| same(out, o))
+        && !ex.output().is_some_and(|o| same(out, &o.to_value()))
     {
         problems.push(format!(
             "output {:?}, AWS {out}",
-            ex.output().map(Value::to_string)
+            ex.output().map(|o| o.to_string())
         ));
     }
     if let Some(err) = expected.get("error").and_then(Value::as_str) {

@@ -390,7 +390,7 @@ fn jsonata_task_credentials_timeout_and_heartbeat_expressions() {
     let role = "arn:aws:iam::222222222222:role/x";
     let m = Manual::start(&def, json!({"role": role, "t": 3}));
     let request = &m.tasks[0];
-    assert_eq!(request.credentials, Some(json!({"RoleArn": role})));
+    assert_eq!(request.credentials, Some(json!({"RoleArn": role}).into()));
     assert_eq!(
         (request.timeout_seconds, request.heartbeat_seconds),
         (Some(3), Some(2))

@@ -48,7 +48,7 @@ fn fail_flagged() -> Scripted {
         if r.input["fail"] == json!(true) {
             fail("Item.Failed", &r.input.to_string())
         } else {
-            Ok(r.input.clone())
+            Ok(r.input.clone().into())
         }
     })
 }

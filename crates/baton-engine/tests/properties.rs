@@ -317,7 +317,7 @@ fn decide(rule: &Value, input: &Value) -> Option<bool> {
     }
     let ex = run(&def, input.clone());
     match ex.status() {
-        Status::Succeeded => ex.output().and_then(Value::as_bool),
+        Status::Succeeded => ex.output().and_then(baton_json::Json::as_bool),
         Status::Failed => {
             let err = ex.error().unwrap();
             assert_eq!(err.error, "States.Runtime", "{rule} on {input}: {err:?}");

@@ -359,7 +359,7 @@ fn stopped_after(seed: u64, steps: usize) -> Option<baton_engine::Execution> {
         start_millis: 0,
         seed,
     };
-    let mut ex = Execution::start(machine, info, input, 0);
+    let mut ex = Execution::start(machine, info, input.into(), 0);
     let (mut tasks, mut timers, mut now) = (Vec::new(), Vec::new(), 0i64);
     for step in 0..steps {
         for c in ex.take_commands() {
@@ -379,7 +379,7 @@ fn stopped_after(seed: u64, steps: usize) -> Option<baton_engine::Execution> {
             let signal = if step % 2 == 0 {
                 Signal::TaskSucceeded {
                     task,
-                    output: json!({"step": step}),
+                    output: json!({"step": step}).into(),
                 }
             } else {
                 Signal::TaskFailed {

@@ -1059,7 +1059,7 @@ fn task_timeout_records_task_timed_out_and_fails_with_states_timeout() {
         31_000,
         Signal::TaskSucceeded {
             task,
-            output: json!(1),
+            output: json!(1).into(),
         },
     );
     assert_eq!(m.ex.status(), Status::Failed);
@@ -1093,11 +1093,11 @@ fn an_answer_before_the_timeout_cancels_it() {
         1_000,
         Signal::TaskSucceeded {
             task: t.task,
-            output: json!("ok"),
+            output: json!("ok").into(),
         },
     );
     assert_eq!(m.ex.status(), Status::Succeeded);
-    assert_eq!(m.ex.output(), Some(&json!("ok")));
+    assert_eq!(m.ex.output(), Some(&json!("ok").into()));
 }
 
 #[test]
@@ -1163,7 +1163,7 @@ fn stop_aborts_the_execution() {
         600,
         Signal::TaskSucceeded {
             task: t.task,
-            output: json!(1),
+            output: json!(1).into(),
         },
     );
     assert_eq!(m.ex.history().len(), len);
@@ -1287,7 +1287,7 @@ fn task_paths_and_credentials_reach_the_request_and_the_history() {
     assert_eq!(request.input, json!({"p": 1}));
     assert_eq!(request.timeout_seconds, Some(30));
     assert_eq!(request.heartbeat_seconds, Some(10));
-    assert_eq!(request.credentials, Some(json!({"RoleArn": role})));
+    assert_eq!(request.credentials, Some(json!({"RoleArn": role}).into()));
     let scheduled = details(&m.ex, "TaskScheduled");
     assert_eq!(scheduled["timeoutInSeconds"], json!(30));
     assert_eq!(scheduled["heartbeatInSeconds"], json!(10));

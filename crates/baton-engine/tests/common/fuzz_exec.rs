@@ -25,9 +25,9 @@ struct Alternating {
 }
 
 impl TaskHandler for Alternating {
-    fn call(&mut self, request: &TaskRequest) -> Result<Value, StatesError> {
+    fn call(&mut self, request: &TaskRequest) -> Result<baton_json::Json, StatesError> {
         self.calls += 1;
-        self.inputs.push(request.input.clone());
+        self.inputs.push(request.input.clone().into());
         if self.calls % 2 == 1 {
             return Ok(request.input.clone());
         }

@@ -107,7 +107,7 @@ impl Scripted {
     pub fn echo() -> Self {
         Scripted {
             script: HashMap::new(),
-            fallback: Box::new(|r| Ok(r.input.clone())),
+            fallback: Box::new(|r| Ok(r.input.clone().into())),
             calls: Vec::new(),
         }
     }
@@ -140,19 +140,19 @@ impl Scripted {
 }
 
 impl TaskHandler for Scripted {
-    fn call(&mut self, request: &TaskRequest) -> Answer {
+    fn call(&mut self, request: &TaskRequest) -> Result<baton_json::Json, StatesError> {
         self.calls.push(Call {
             resource: request.resource.clone(),
             state: request.state_name.clone(),
-            input: request.input.clone(),
+            input: request.input.clone().into(),
         });
         match self
             .script
             .get_mut(&request.resource)
             .and_then(VecDeque::pop_front)
         {
-            Some(answer) => answer,
-            None => (self.fallback)(request),
+            Some(answer) => answer.map(baton_json::Json::from),
+            None => (self.fallback)(request).map(baton_json::Json::from),
         }
     }
 }
@@ -198,7 +198,7 @@ pub fn expect_status(ex: &Execution, status: Status) {
 /// The output of an execution that must have succeeded.
 pub fn output(ex: &Execution) -> Value {
     expect_status(ex, Status::Succeeded);
-    ex.output().cloned().unwrap()
+    ex.output().cloned().unwrap().into()
 }
 
 /// Runs and returns the output, which must exist.
@@ -285,7 +285,7 @@ pub struct Manual {
 impl Manual {
     /// Starts an execution at [`START`].
     pub fn start(definition: &str, input: Value) -> Self {
-        let ex = Execution::start(machine(definition), info(), input, START);
+        let ex = Execution::start(machine(definition), info(), input.into(), START);
         let mut m = Manual {
             ex,
             tasks: Vec::new(),
