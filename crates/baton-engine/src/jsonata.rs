@@ -5,9 +5,8 @@ use crate::dataflow::Vars;
 use crate::error::StatesError;
 use baton_asl::intrinsic::{self, Entropy, IntrinsicContext, SplitMix64};
 use baton_asl::model::{JsonataExpr, JsonataTemplate};
-use baton_json::Json;
+use baton_json::{Json, Json as Value, Map};
 use baton_jsonata::{Bindings, Limits, NativeFn};
-use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 
 /// The `$states` reserved variable of a JSONata state.
@@ -43,10 +42,11 @@ impl<'a> States<'a> {
             ("context", self.context),
         ] {
             if let Some(v) = v {
-                m.insert(k.into(), v.to_value());
+                // Shared with the execution, not copied.
+                m.insert(k.into(), v.clone());
             }
         }
-        Value::Object(m)
+        Value::from_map(m)
     }
 }
 
@@ -67,12 +67,7 @@ pub fn evaluate(
         e
     };
     let states_value = states.to_value();
-    // The bridge copies into serde_json values until baton-jsonata reads `Json` in place.
-    let variables: Vec<(Arc<str>, Value)> = vars
-        .flatten()
-        .into_iter()
-        .map(|(k, v)| (k, v.to_value()))
-        .collect();
+    let variables = vars.flatten();
     let mut bindings = Bindings::new().var("states", &states_value).disable("eval");
     for (name, value) in &variables {
         bindings = bindings.var(name, value);
@@ -88,9 +83,8 @@ pub fn evaluate(
             max_depth: 500,
             max_steps: Some(10_000_000),
         });
-    let input = states_value.get("input");
-    match expr.compiled.evaluate(input, &bindings) {
-        Ok(Some(v)) => Ok(Json::from(v)),
+    match expr.compiled.evaluate_json(states.input, &bindings) {
+        Ok(Some(v)) => Ok(v),
         Ok(None) => Err(fail("returned nothing (undefined).".into())),
         Err(e) => Err(fail(format!(
             "threw an error during evaluation. {}: {}",
@@ -113,7 +107,7 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
     let partition: NativeFn = Arc::new(|args: &[Option<Value>]| {
         let items = match args.first().and_then(Option::as_ref) {
             Some(Value::Array(a)) => a.clone(),
-            Some(other) => vec![other.clone()],
+            Some(other) => Arc::new(vec![other.clone()]),
             None => return Ok(None),
         };
         let size = arg_f64(args, 1).map_or(0.0, f64::floor);
@@ -125,9 +119,9 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
         }
         let chunks = items
             .chunks(size as usize)
-            .map(|c| Value::Array(c.to_vec()))
+            .map(|c| Value::from_vec(c.to_vec()))
             .collect();
-        Ok(Some(Value::Array(chunks)))
+        Ok(Some(chunks))
     });
     let range: NativeFn = Arc::new(|args: &[Option<Value>]| {
         let start = arg_f64(args, 0).map_or(0.0, f64::floor) as i64;
@@ -152,15 +146,15 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
         if out.len() == 1 {
             return Ok(out.pop());
         }
-        Ok(Some(Value::Array(out)))
+        Ok(Some(Value::from_vec(out)))
     });
     let hash: NativeFn = Arc::new(|args: &[Option<Value>]| {
         let Some(Value::String(data)) = args.first().and_then(Option::as_ref) else {
             return Ok(None);
         };
         let algorithm = match args.get(1).and_then(Option::as_ref) {
-            Some(Value::String(a)) => a.clone(),
-            _ => "SHA-256".into(),
+            Some(Value::String(a)) => a.to_string(),
+            _ => "SHA-256".to_string(),
         };
         if !["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"].contains(&algorithm.as_str()) {
             return Err(function_error(
@@ -177,7 +171,7 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
         let mut entropy = SplitMix64(0);
         let ctx = IntrinsicContext::new(&input, &input, &lookup, &mut entropy);
         call.evaluate(&ctx)
-            .map(|v| Some(v.to_value()))
+            .map(Some)
             .map_err(|e| function_error("D3144", e.to_string()))
     });
     let parse: NativeFn =
@@ -202,7 +196,7 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
         Ok(Some(Value::from((bits >> 11) as f64 / (1u64 << 53) as f64)))
     });
     let uuid: NativeFn = Arc::new(move |_args: &[Option<Value>]| {
-        Ok(Some(Value::String(
+        Ok(Some(Value::from(
             seed_state
                 .lock()
                 .map_or_else(|_| String::new(), |mut g| g.uuid()),

@@ -173,6 +173,27 @@ impl Node {
         }
     }
 
+    /// The name of a step that is a bare field name with nothing attached to it.
+    pub(crate) fn plain_name(&self) -> Option<&Arc<str>> {
+        match &self.kind {
+            Kind::Name(n)
+                if self.predicate.is_empty()
+                    && self.stages.is_empty()
+                    && self.group.is_none()
+                    && self.focus.is_none()
+                    && self.index.is_none()
+                    && !self.tuple
+                    && self.ancestor_label.is_none()
+                    && !self.keep_array
+                    && !self.cons_array
+                    && !self.keep_singleton_array =>
+            {
+                Some(n)
+            }
+            _ => None,
+        }
+    }
+
     pub(crate) fn type_name(&self) -> &'static str {
         match &self.kind {
             Kind::Path(_) => "path",

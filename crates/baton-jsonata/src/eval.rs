@@ -345,19 +345,92 @@ impl<'a> Ctx<'a> {
 
     // ------------------------------------------------------------------ paths
 
+    /// Counts one evaluation step against the budget (for work done without `eval`).
+    fn tick(&self, position: usize) -> Result<(), Error> {
+        let s = self.steps.get() + 1;
+        if let Some(max) = self.bindings.limits.max_steps
+            && s > max
+        {
+            return Err(Error::new("U1001").at(position));
+        }
+        self.steps.set(s);
+        Ok(())
+    }
+
+    /// Fast path for a path starting with bare field names (`a.b.c`) on a single value:
+    /// walks the names without building sequences. Returns the finished result, or the
+    /// index of the first step left to the general algorithm with the value it applies to.
+    fn plain_prefix(
+        &self,
+        steps: &[Node],
+        input: &Value<'a>,
+    ) -> Result<Result<Value<'a>, (usize, Value<'a>)>, Error> {
+        let mut cur = input.clone();
+        for (ii, step) in steps.iter().enumerate() {
+            let Some(name) = step.plain_name() else {
+                return Ok(Err((ii, cur)));
+            };
+            let v = match &cur {
+                Value::JObject(o) => match o.get(&**name) {
+                    Some(j) => Value::from_json(j),
+                    None => return self.tick(step.position).map(|()| Ok(Value::Undefined)),
+                },
+                Value::Object(o) => match o.get(&**name) {
+                    Some(v) if !matches!(v, Value::Array(_) | Value::Tuples(_)) => v.clone(),
+                    Some(_) => return Ok(Err((ii, cur))),
+                    None => return self.tick(step.position).map(|()| Ok(Value::Undefined)),
+                },
+                Value::Array(_) | Value::JArray(_) | Value::Tuples(_) => {
+                    return Ok(Err((ii, cur)));
+                }
+                _ => return self.tick(step.position).map(|()| Ok(Value::Undefined)),
+            };
+            let last = ii + 1 == steps.len();
+            if matches!(v, Value::JArray(_)) && !last {
+                // an array in the middle of the path: the general algorithm maps over it
+                return Ok(Err((ii, cur)));
+            }
+            self.tick(step.position)?;
+            if last {
+                return Ok(Ok(v));
+            }
+            if v.is_undef() {
+                return Ok(Ok(v));
+            }
+            cur = v;
+        }
+        Ok(Ok(cur))
+    }
+
     fn path(&self, node: &Node, steps: &[Node], input: &Value<'a>, env: &Env<'a>) -> R<'a> {
+        let mut start = 0;
+        let mut prefix_input = None;
+        if !input.is_array()
+            && !node.keep_singleton_array
+            && !node.keep_array
+            && node.group.is_none()
+            && steps.first().is_some_and(|s| s.plain_name().is_some())
+        {
+            match self.plain_prefix(steps, input)? {
+                Ok(v) => return Ok(v),
+                Err((ii, cur)) => {
+                    start = ii;
+                    prefix_input = Some(cur);
+                }
+            }
+        }
         let first_is_var = steps
             .first()
             .is_some_and(|s| matches!(s.kind, Kind::Variable(_)));
-        let mut input_seq: Vec<Value<'a>> = if input.is_array() && !first_is_var {
-            input.items()
-        } else {
-            vec![input.clone()]
+        let mut input_seq: Vec<Value<'a>> = match prefix_input {
+            Some(cur) => vec![cur],
+            None if input.is_array() && !first_is_var => input.items(),
+            None => vec![input.clone()],
         };
         let mut result = Value::Undefined;
         let mut is_tuple = false;
         let mut tuples: Option<Vec<Tuple<'a>>> = None;
-        for (ii, step) in steps.iter().enumerate() {
+        for (ii, step) in steps.iter().enumerate().skip(start) {
             if step.tuple {
                 is_tuple = true;
             }
@@ -1339,17 +1412,18 @@ pub(crate) fn append_all<'a>(values: Vec<Value<'a>>) -> Value<'a> {
 }
 
 /// Converts a host JSON value into an owned runtime value.
-pub(crate) fn owned_from_json<'a>(j: &serde_json::Value) -> Value<'a> {
+pub(crate) fn owned_from_json<'a>(j: &baton_json::Json) -> Value<'a> {
+    use baton_json::Json;
     crate::value::guard(|| match j {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
-        serde_json::Value::String(s) => Value::string(s.as_str()),
-        serde_json::Value::Array(a) => Value::array(a.iter().map(owned_from_json).collect()),
-        serde_json::Value::Object(o) => {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::array(a.iter().map(owned_from_json).collect()),
+        Json::Object(o) => {
             let mut m = Obj::new();
-            for (k, v) in o {
-                m.insert(Arc::from(k.as_str()), owned_from_json(v));
+            for (k, v) in o.iter() {
+                m.insert(k.clone(), owned_from_json(v));
             }
             Value::object(m)
         }

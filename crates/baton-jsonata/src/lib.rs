@@ -64,8 +64,10 @@ mod pictures_adapter;
 mod signature;
 mod value;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+pub use baton_json::Json;
 pub use error::Error;
 
 use crate::env::Frame;
@@ -74,9 +76,7 @@ use crate::value::Value;
 
 /// A host-provided native function: receives evaluated arguments (`None` = undefined)
 /// and returns a value (`None` = undefined).
-pub type NativeFn = Arc<
-    dyn Fn(&[Option<serde_json::Value>]) -> Result<Option<serde_json::Value>, Error> + Send + Sync,
->;
+pub type NativeFn = Arc<dyn Fn(&[Option<Json>]) -> Result<Option<Json>, Error> + Send + Sync>;
 
 /// A registered host function.
 #[derive(Clone)]
@@ -117,7 +117,7 @@ impl Default for Limits {
 /// Variables, host functions, hooks and limits for one evaluation.
 #[derive(Clone, Default)]
 pub struct Bindings<'b> {
-    pub(crate) vars: Vec<(String, &'b serde_json::Value)>,
+    pub(crate) vars: Vec<(String, Cow<'b, Json>)>,
     pub(crate) functions: Vec<(Arc<str>, NativeFunction)>,
     pub(crate) disabled: Vec<String>,
     pub(crate) clock: Option<Arc<dyn Fn() -> f64 + Send + Sync>>,
@@ -142,9 +142,16 @@ impl<'b> Bindings<'b> {
         Self::default()
     }
 
-    /// Binds `$name` to a JSON value (borrowed, not copied).
-    pub fn var(mut self, name: &str, value: &'b serde_json::Value) -> Self {
-        self.vars.push((name.to_string(), value));
+    /// Binds `$name` to a document (borrowed, not copied).
+    pub fn var(mut self, name: &str, value: &'b Json) -> Self {
+        self.vars.push((name.to_string(), Cow::Borrowed(value)));
+        self
+    }
+
+    /// Binds `$name` to a `serde_json` value (converted once, here).
+    pub fn var_value(mut self, name: &str, value: &serde_json::Value) -> Self {
+        self.vars
+            .push((name.to_string(), Cow::Owned(Json::from(value))));
         self
     }
 
@@ -159,7 +166,7 @@ impl<'b> Bindings<'b> {
     ///     .function("double", Some("<n:n>"), Arc::new(|args| {
     ///         let n = args[0].as_ref().and_then(|v| v.as_f64())
     ///             .ok_or_else(|| Error::host("X0001", "not a number"))?;
-    ///         Ok(Some(serde_json::json!(n * 2.0)))
+    ///         Ok(Some(serde_json::json!(n * 2.0).into()))
     ///     }))?
     ///     .disable("eval");
     /// let out = Expression::parse("$double(21)")?.evaluate(None, &bindings)?;
@@ -229,13 +236,27 @@ impl Expression {
         })
     }
 
-    /// Evaluates against `input` (`None` = undefined input). Returns `None` when the
-    /// result is undefined.
+    /// Evaluates against a `serde_json` input (`None` = undefined input), converting the
+    /// input and the result. Returns `None` when the result is undefined. Hosts that keep
+    /// their documents as [`Json`] call [`Expression::evaluate_json`], which copies nothing.
     pub fn evaluate(
         &self,
         input: Option<&serde_json::Value>,
         bindings: &Bindings<'_>,
     ) -> Result<Option<serde_json::Value>, Error> {
+        let input = input.map(Json::from);
+        self.evaluate_json(input.as_ref(), bindings)
+            .map(|r| r.map(|j| j.to_value()))
+    }
+
+    /// Evaluates against `input` (`None` = undefined input), reading it in place; the parts
+    /// of the input that the result holds are shared with it, not copied. Returns `None`
+    /// when the result is undefined.
+    pub fn evaluate_json(
+        &self,
+        input: Option<&Json>,
+        bindings: &Bindings<'_>,
+    ) -> Result<Option<Json>, Error> {
         let ctx = Ctx::new(bindings);
         let root = Frame::root();
         for (name, v) in &bindings.vars {
@@ -244,7 +265,7 @@ impl Expression {
         let input_v = input.map_or(Value::Undefined, Value::from_json);
         root.bind(&Arc::from("$"), input_v.clone());
         let input_v = match input {
-            Some(serde_json::Value::Array(_)) => Value::outer(input_v),
+            Some(Json::Array(_)) => Value::outer(input_v),
             _ => input_v,
         };
         let result = ctx

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use baton_json::Json;
 use indexmap::IndexMap;
-use serde_json::Value as Json;
 
 use crate::ast::{LambdaDef, RegexDef, TransformDef};
 use crate::env::Env;
@@ -163,8 +163,10 @@ pub(crate) enum Value<'a> {
     Number(f64),
     Str(&'a str),
     String(Arc<str>),
-    JArray(&'a [Json]),
-    JObject(&'a serde_json::Map<String, Json>),
+    /// An array of the input document, borrowed in place.
+    JArray(&'a Arc<Vec<Json>>),
+    /// An object of the input document, borrowed in place.
+    JObject(&'a Arc<baton_json::Map>),
     Array(Arc<Array<'a>>),
     Object(Arc<Object<'a>>),
     Func(Arc<Func<'a>>),
@@ -319,7 +321,7 @@ impl<'a> Value<'a> {
             Value::Object(o) => o.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             Value::JObject(o) => o
                 .iter()
-                .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v)))
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))
                 .collect(),
             _ => Vec::new(),
         };
@@ -374,17 +376,18 @@ impl<'a> Value<'a> {
                 Value::Null => Json::Null,
                 Value::Bool(b) => Json::Bool(*b),
                 Value::Number(n) => num_to_json(*n)?,
-                Value::Str(s) => Json::String((*s).to_string()),
-                Value::String(s) => Json::String(s.to_string()),
-                Value::JArray(a) => Json::Array(a.to_vec()),
-                Value::JObject(o) => Json::Object((*o).clone()),
+                Value::Str(s) => Json::string(s),
+                Value::String(s) => Json::String(s.clone()),
+                // Parts of the input come back shared, not copied.
+                Value::JArray(a) => Json::Array(Arc::clone(a)),
+                Value::JObject(o) => Json::Object(Arc::clone(o)),
                 Value::Array(a) => {
                     let mut out = Vec::with_capacity(a.items.len());
                     for v in &a.items {
                         // like JSON.stringify: an undefined array member becomes null
                         out.push(v.to_json()?.unwrap_or(Json::Null));
                     }
-                    Json::Array(out)
+                    Json::from_vec(out)
                 }
                 Value::Tuples(t) => {
                     let mut out = Vec::with_capacity(t.len());
@@ -393,18 +396,18 @@ impl<'a> Value<'a> {
                             out.push(j);
                         }
                     }
-                    Json::Array(out)
+                    Json::from_vec(out)
                 }
                 Value::Object(_) => {
-                    let mut m = serde_json::Map::new();
+                    let mut m = baton_json::Map::new();
                     for (k, v) in self.entries() {
                         if let Some(j) = v.to_json()? {
-                            m.insert(k.to_string(), j);
+                            m.insert(k, j);
                         }
                     }
-                    Json::Object(m)
+                    Json::from_map(m)
                 }
-                Value::Func(_) => Json::String(String::new()),
+                Value::Func(_) => Json::string(""),
             }))
         })
     }

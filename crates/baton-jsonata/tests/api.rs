@@ -17,7 +17,7 @@ fn eval(
 #[test]
 fn variables_are_bound_by_reference() {
     let big = json!({"items": [1, 2, 3]});
-    let b = Bindings::new().var("data", &big);
+    let b = Bindings::new().var_value("data", &big);
     assert_eq!(eval("$sum($data.items)", None, &b).unwrap(), Some(json!(6)));
 }
 
@@ -31,7 +31,7 @@ fn host_functions_and_disabled_builtins() {
                 Ok(args[0]
                     .as_ref()
                     .and_then(|v| v.as_f64())
-                    .map(|n| json!(n * 2.0)))
+                    .map(|n| json!(n * 2.0).into()))
             }),
         )
         .unwrap()

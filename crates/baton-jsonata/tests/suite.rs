@@ -144,7 +144,7 @@ fn run_case(c: &Case, datasets: &HashMap<String, Value>) -> Result<(), String> {
             .unwrap_or(0.0)
     }));
     for (k, v) in vars {
-        bindings = bindings.var(k, v);
+        bindings = bindings.var_value(k, v);
     }
     let mut limits = Limits::default();
     if let Some(d) = case.get("depth").and_then(Value::as_u64) {
