@@ -10,7 +10,7 @@
 use crate::choice;
 use crate::dataflow::{self, Env, Vars};
 use crate::error::{self, StatesError};
-use crate::history::{HistoryEvent, HistoryEventType as T, json_len, json_text, payload_details};
+use crate::history::{HistoryEvent, HistoryEventType as T, json_text, payload_details};
 use crate::jsonata::{self, States};
 use crate::time;
 use baton_asl::intrinsic::SplitMix64;
@@ -1624,7 +1624,7 @@ impl Execution {
         assigned: Option<Map>,
         transition: Option<Transition>,
     ) {
-        if json_len(&output) > MAX_PAYLOAD_BYTES {
+        if !output.json_len_within(MAX_PAYLOAD_BYTES) {
             let err = StatesError::new(
                 error::DATA_LIMIT_EXCEEDED,
                 format!(

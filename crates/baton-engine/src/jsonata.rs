@@ -7,7 +7,7 @@ use baton_asl::intrinsic::{self, Entropy, IntrinsicContext, SplitMix64};
 use baton_asl::model::{JsonataExpr, JsonataTemplate};
 use baton_json::{Json, Json as Value, Map};
 use baton_jsonata::{Bindings, Limits, NativeFn};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The `$states` reserved variable of a JSONata state.
 #[derive(Debug, Clone, Default)]
@@ -68,21 +68,16 @@ pub fn evaluate(
     };
     let states_value = states.to_value();
     let variables = vars.flatten();
-    let mut bindings = Bindings::new().var("states", &states_value).disable("eval");
+    let mut bindings = base_bindings().clone().var("states", &states_value);
     for (name, value) in &variables {
         bindings = bindings.var(name, value);
     }
-    let bindings = step_functions_functions(bindings)
-        .map_err(|e| {
-            fail(format!(
-                "threw an error during evaluation. {}: {}",
-                e.code, e.message
-            ))
-        })?
-        .limits(Limits {
-            max_depth: 500,
-            max_steps: Some(10_000_000),
-        });
+    let bindings = random_functions(bindings).map_err(|e| {
+        fail(format!(
+            "threw an error during evaluation. {}: {}",
+            e.code, e.message
+        ))
+    })?;
     match expr.compiled.evaluate_json(states.input, &bindings) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(fail("returned nothing (undefined).".into())),
@@ -101,8 +96,23 @@ fn function_error(code: &str, message: impl Into<String>) -> baton_jsonata::Erro
     baton_jsonata::Error::host(code, message)
 }
 
-/// Step Functions' additions to JSONata: `$partition`, `$range`, `$hash`, `$random`, `$uuid`,
-/// `$parse`. Integer arguments are rounded down, as AWS does.
+/// What every evaluation starts from: `$eval` disabled, the limits, and the stateless Step
+/// Functions functions, built once (their signatures are parsed once, not per evaluation).
+fn base_bindings() -> &'static Bindings<'static> {
+    static BASE: OnceLock<Bindings<'static>> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let b = Bindings::new().disable("eval").limits(Limits {
+            max_depth: 500,
+            max_steps: Some(10_000_000),
+        });
+        // The signatures are constants that parse; should one not, the functions are missing
+        // and expressions calling them fail with JSONata's "not a function" error.
+        step_functions_functions(b.clone()).unwrap_or(b)
+    })
+}
+
+/// Step Functions' additions to JSONata: `$partition`, `$range`, `$hash`, `$parse`. Integer
+/// arguments are rounded down, as AWS does.
 fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsonata::Error> {
     let partition: NativeFn = Arc::new(|args: &[Option<Value>]| {
         let items = match args.first().and_then(Option::as_ref) {
@@ -186,6 +196,14 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
                 _ => Ok(None),
             },
         );
+    b.function("partition", Some("<an:a>"), partition)?
+        .function("range", Some("<nnn?:a>"), range)?
+        .function("hash", Some("<ss?:s>"), hash)?
+        .function("parse", Some("<s:x>"), parse)
+}
+
+/// `$random` and `$uuid`, with a generator of their own for each evaluation.
+fn random_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsonata::Error> {
     let seed_state = Arc::new(Mutex::new(SplitMix64(0x5eed)));
     let random_state = Arc::clone(&seed_state);
     let random: NativeFn = Arc::new(move |args: &[Option<Value>]| {
@@ -202,12 +220,8 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
                 .map_or_else(|_| String::new(), |mut g| g.uuid()),
         )))
     });
-    b.function("partition", Some("<an:a>"), partition)?
-        .function("range", Some("<nnn?:a>"), range)?
-        .function("hash", Some("<ss?:s>"), hash)?
-        .function("random", Some("<n?:n>"), random)?
-        .function("uuid", Some("<:s>"), uuid)?
-        .function("parse", Some("<s:x>"), parse)
+    b.function("random", Some("<n?:n>"), random)?
+        .function("uuid", Some("<:s>"), uuid)
 }
 
 /// Evaluates an optional template, or gives `default` when there is none (`Output` defaults

@@ -225,6 +225,13 @@ impl Json {
         count.0
     }
 
+    /// Whether the compact JSON text is at most `limit` bytes. A quick upper bound (no number
+    /// formatting, no string scanning) settles most cases; the exact length is computed only
+    /// when the bound exceeds the limit.
+    pub fn json_len_within(&self, limit: usize) -> bool {
+        upper_bound(self) <= limit || self.json_len() <= limit
+    }
+
     /// A `serde_json::Value` copy (deep).
     pub fn to_value(&self) -> serde_json::Value {
         match self {
@@ -248,6 +255,23 @@ impl fmt::Write for Counter {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         self.0 += s.len();
         Ok(())
+    }
+}
+
+/// At least the compact text's length: numbers count as 24 bytes (the longest `f64` or
+/// `u64` text), strings as if every byte were escaped.
+fn upper_bound(v: &Json) -> usize {
+    match v {
+        Json::Null | Json::Bool(_) => 5,
+        Json::Number(_) => 24,
+        Json::String(s) => 2 + 6 * s.len(),
+        Json::Array(a) => a
+            .iter()
+            .fold(2 + a.len(), |n, item| n.saturating_add(upper_bound(item))),
+        Json::Object(o) => o.iter().fold(2 + o.len(), |n, (k, item)| {
+            n.saturating_add(3 + 6 * k.len())
+                .saturating_add(upper_bound(item))
+        }),
     }
 }
 
@@ -681,6 +705,8 @@ mod tests {
         let text = serde_json::to_string(&v).unwrap();
         assert_eq!(j.to_json_string(), text);
         assert_eq!(j.json_len(), text.len());
+        assert!(j.json_len_within(text.len()));
+        assert!(!j.json_len_within(text.len() - 1));
         assert_eq!(serde_json::to_string(&j).unwrap(), text);
         assert_eq!(j.to_value(), v);
         assert_eq!(Json::parse(&text).unwrap(), j);
