@@ -10,7 +10,7 @@
 use crate::choice;
 use crate::dataflow::{self, Env, Vars};
 use crate::error::{self, StatesError};
-use crate::history::{HistoryEvent, HistoryEventType as T, json_text, payload_details};
+use crate::history::{self, HistoryEvent, HistoryEventType as T, json_text, payload_details};
 use crate::jsonata::{self, States};
 use crate::time;
 use baton_asl::intrinsic::SplitMix64;
@@ -627,10 +627,10 @@ impl Execution {
         };
         match frame.phase {
             Phase::Enter => {
-                let details = json!({
-                    "name": state.name,
-                    "inputDetails": payload_details(),
-                });
+                let details = history::object([
+                    ("name", Value::from(state.name.as_str())),
+                    ("inputDetails", payload_details()),
+                ]);
                 let input = Arc::clone(&frame.input);
                 let now = self.now;
                 if let Some(f) = self.frame_mut(fid) {
@@ -1636,10 +1636,10 @@ impl Execution {
             return;
         }
         let output = Arc::new(output);
-        let mut details = json!({
-            "name": state.name,
-            "outputDetails": payload_details(),
-        });
+        let mut details = history::object([
+            ("name", Value::from(state.name.as_str())),
+            ("outputDetails", payload_details()),
+        ]);
         if let Some(a) = &assigned {
             details.set("assignedVariables", assigned_details(a));
             details.set("assignedVariablesDetails", payload_details());

@@ -237,7 +237,13 @@ impl HistoryEvent {
 
 /// The `...Details` of a payload: `{"truncated": false}` (Baton never truncates history).
 pub fn payload_details() -> Value {
-    json!({"truncated": false})
+    static DETAILS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    DETAILS.get_or_init(|| json!({"truncated": false})).clone()
+}
+
+/// An object of these members (cheaper than `json!` where every transition builds one).
+pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    Value::from_map(members.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
 /// JSON text of a value, as history details carry payloads.

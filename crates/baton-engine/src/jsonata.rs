@@ -72,12 +72,17 @@ pub fn evaluate(
     for (name, value) in &variables {
         bindings = bindings.var(name, value);
     }
-    let bindings = random_functions(bindings).map_err(|e| {
-        fail(format!(
-            "threw an error during evaluation. {}: {}",
-            e.code, e.message
-        ))
-    })?;
+    // Only an expression that names them can call them: skip building them otherwise.
+    let bindings = if text.contains("$random") || text.contains("$uuid") {
+        random_functions(bindings).map_err(|e| {
+            fail(format!(
+                "threw an error during evaluation. {}: {}",
+                e.code, e.message
+            ))
+        })?
+    } else {
+        bindings
+    };
     match expr.compiled.evaluate_json(states.input, &bindings) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(fail("returned nothing (undefined).".into())),
@@ -246,22 +251,43 @@ pub fn evaluate_template(
     vars: &Vars,
     field: &str,
 ) -> Result<Json, StatesError> {
+    let mut at = field.to_string();
+    evaluate_template_at(template, states, vars, &mut at)
+}
+
+/// `at` is the field's location (`Output/a/b[0]`), grown and shrunk in place as the walk goes.
+fn evaluate_template_at(
+    template: &JsonataTemplate,
+    states: &States<'_>,
+    vars: &Vars,
+    at: &mut String,
+) -> Result<Json, StatesError> {
     match template {
         JsonataTemplate::Literal(v) => Ok(v.clone()),
-        JsonataTemplate::Expr(e) => evaluate(e, states, vars, field),
+        JsonataTemplate::Expr(e) => evaluate(e, states, vars, at),
         JsonataTemplate::Object(members) => {
             let mut out = baton_json::Map::with_capacity(members.len());
+            let len = at.len();
             for (k, t) in members {
-                let v = evaluate_template(t, states, vars, &format!("{field}/{k}"))?;
-                out.insert(Arc::from(k.as_str()), v);
+                at.push('/');
+                at.push_str(k);
+                let v = evaluate_template_at(t, states, vars, at);
+                at.truncate(len);
+                out.insert(Arc::from(k.as_str()), v?);
             }
             Ok(Json::from_map(out))
         }
-        JsonataTemplate::Array(items) => items
-            .iter()
-            .enumerate()
-            .map(|(i, t)| evaluate_template(t, states, vars, &format!("{field}[{i}]")))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Json::from_vec),
+        JsonataTemplate::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            let len = at.len();
+            for (i, t) in items.iter().enumerate() {
+                use std::fmt::Write;
+                let _ = write!(at, "[{i}]");
+                let v = evaluate_template_at(t, states, vars, at);
+                at.truncate(len);
+                out.push(v?);
+            }
+            Ok(Json::from_vec(out))
+        }
     }
 }
