@@ -47,6 +47,8 @@ pub struct StateMachine {
     pub timeout_seconds: Option<u64>,
     /// `Version` of ASL.
     pub version: Option<String>,
+    /// The workflow type the definition was validated for (Standard or Express).
+    pub workflow_type: WorkflowType,
     /// The top-level states.
     pub root: Block,
 }

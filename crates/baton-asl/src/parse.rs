@@ -880,6 +880,7 @@ impl Builder {
             query_language,
             timeout_seconds,
             version,
+            workflow_type: self.options.workflow_type,
             root: root?,
         })
     }

@@ -31,6 +31,9 @@ type StateRef = (Arc<StateMachine>, usize, Vec<(usize, usize)>);
 /// The largest payload (input, output, result) Step Functions accepts: 256 KiB.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
+/// The most events a Standard execution's history may hold; the last is its ExecutionFailed.
+pub const MAX_HISTORY_EVENTS: usize = 25_000;
+
 /// Who and what an execution is: the values the context object (`$$`) exposes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionInfo {
@@ -381,7 +384,6 @@ impl Execution {
                 None => {}
             },
             Signal::Stop { error, cause } => {
-                let last = self.history.last().map_or(0, |e| e.id);
                 let mut details = Map::new();
                 if let Some(e) = &error {
                     details.insert("error".into(), json!(e));
@@ -389,7 +391,8 @@ impl Execution {
                 if let Some(c) = &cause {
                     details.insert("cause".into(), json!(c));
                 }
-                self.record(last, T::ExecutionAborted, Some(Value::from_map(details)));
+                // AWS chains ExecutionAborted to no event (previousEventId 0).
+                self.record(0, T::ExecutionAborted, Some(Value::from_map(details)));
                 let err = error.map(|e| StatesError {
                     cause,
                     ..StatesError::bare(e)
@@ -613,7 +616,33 @@ impl Execution {
                 return;
             }
             self.advance(fid);
+            self.check_history_limit();
         }
+    }
+
+    /// A Standard execution fails when its history reaches 25,000 events (AWS's quota; the
+    /// error name is ours, AWS's is unrecorded). This also ends a loop of states that never
+    /// yields (Pass/Choice cycles). Express executions keep no history in AWS: no limit.
+    fn check_history_limit(&mut self) {
+        if self.status != Status::Running
+            || self.machine.workflow_type != WorkflowType::Standard
+            || self.history.len() < MAX_HISTORY_EVENTS - 1
+        {
+            return;
+        }
+        let err = StatesError::new(
+            error::RUNTIME,
+            format!(
+                "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
+            ),
+        );
+        let last = self.history.last().map_or(0, |e| e.id);
+        let mut details = json!({"error": err.error});
+        if let Some(c) = &err.cause {
+            details.set("cause", json!(c));
+        }
+        self.record(last, T::ExecutionFailed, Some(details));
+        self.finish(Status::Failed, None, Some(err));
     }
 
     fn advance(&mut self, fid: FrameId) {

@@ -1444,7 +1444,6 @@ fn a_loop_under_the_history_limit_runs_to_its_end() {
 /// Docs (service quotas) and the design reference §4.3: a Standard execution's history holds
 /// at most 25,000 events; reaching the limit fails the execution.
 #[test]
-#[ignore = "bug: no 25,000-event history limit: a 13,000-round loop succeeds with 52,008 events"]
 fn history_is_limited_to_25000_events() {
     let ex = run(&counting_loop(13_000), json!({}));
     assert_eq!(ex.status(), Status::Failed);
@@ -1459,7 +1458,6 @@ fn history_is_limited_to_25000_events() {
 /// control back: `Execution::start` does not return and the history grows until memory runs
 /// out. (The fuzz target skips cyclic machines for this reason.)
 #[test]
-#[ignore = "bug: an endless Pass/Choice loop never returns from Execution::start (no history limit)"]
 fn an_endless_synchronous_loop_ends() {
     let def = json!({
         "StartAt": "A",
@@ -1553,7 +1551,6 @@ fn missing_heartbeats_time_the_task_out() {
 /// conformance/sfn: test_stop_execution (a Wait state stopped by StopExecution) records
 /// `ExecutionAborted` with previousEventId 0 and empty details.
 #[test]
-#[ignore = "bug: ExecutionAborted follows the last event; AWS records it with previousEventId 0"]
 fn execution_aborted_follows_no_event() {
     let def = single(json!({"Type": "Wait", "Seconds": 100, "End": true}));
     let mut m = Manual::start(&def, json!({}));
