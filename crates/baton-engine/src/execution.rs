@@ -609,6 +609,12 @@ impl Execution {
 
     // ----- the run loop -----
 
+    /// A seed for JSONata's `$random`/`$uuid` that differs from one step of the execution to the
+    /// next and is the same when the execution is replayed.
+    fn eval_seed(&self) -> u64 {
+        self.info.seed ^ (self.history.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
     fn run(&mut self) {
         while let Some(fid) = self.ready.pop_front() {
             if self.status != Status::Running {
@@ -706,7 +712,7 @@ impl Execution {
         let context = self.context(frame, state);
         let vars = frame.vars.clone();
         let jsonata = state.query_language == QueryLanguage::Jsonata;
-        let states = States::entry(&raw, &context);
+        let states = States::entry(&raw, &context).at(self.now, self.eval_seed());
         match &state.kind {
             StateKind::Pass => {
                 let (output, assigned) = if jsonata {
@@ -978,7 +984,7 @@ impl Execution {
         context: &Value,
         vars: &Vars,
     ) -> Result<(), StatesError> {
-        let states = States::entry(raw, context);
+        let states = States::entry(raw, context).at(self.now, self.eval_seed());
         if state.query_language == QueryLanguage::Jsonata {
             let mut chosen = None;
             for (i, rule) in c.choices.iter().enumerate() {
@@ -1102,7 +1108,7 @@ impl Execution {
         context: &Value,
         vars: &Vars,
     ) -> Result<(), StatesError> {
-        let states = States::entry(raw, context);
+        let states = States::entry(raw, context).at(self.now, self.eval_seed());
         let jsonata = state.query_language == QueryLanguage::Jsonata;
         let (effective, items) = if jsonata {
             let items = match &m.items {
@@ -1161,7 +1167,8 @@ impl Execution {
                                 input: Some(raw),
                                 context: Some(&ctx),
                                 ..States::default()
-                            };
+                            }
+                            .at(self.now, self.eval_seed());
                             jsonata::evaluate_template(t, &s, vars, "ItemSelector")?
                         }
                     }
@@ -1608,7 +1615,8 @@ impl Execution {
                 result: Some(&result),
                 context: Some(&context),
                 ..States::default()
-            };
+            }
+            .at(self.now, self.eval_seed());
             let assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, &vars)?;
             let output =
                 jsonata::template_or(state.io.output.as_ref(), &states, &vars, "Output", &result)?;
@@ -1833,7 +1841,8 @@ impl Execution {
                 error_output: Some(&error_output),
                 context: Some(&context),
                 ..States::default()
-            };
+            }
+            .at(self.now, self.eval_seed());
             let assigned = self.assign_jsonata(catcher.assign.as_ref(), &states, &vars)?;
             let output = match &catcher.output {
                 Some(t) => jsonata::evaluate_template(t, &states, &vars, "Output")?,

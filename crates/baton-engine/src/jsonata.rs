@@ -20,6 +20,10 @@ pub struct States<'a> {
     pub error_output: Option<&'a Json>,
     /// `$states.context`: the context object.
     pub context: Option<&'a Json>,
+    /// What `$now()` and `$millis()` read: the execution's current time (milliseconds).
+    pub now_millis: i64,
+    /// Seeds `$random()` and `$uuid()` (mixed with the field, so that each field draws its own).
+    pub seed: u64,
 }
 
 impl<'a> States<'a> {
@@ -30,6 +34,13 @@ impl<'a> States<'a> {
             context: Some(context),
             ..States::default()
         }
+    }
+
+    /// The same, evaluated at `now_millis` with randomness seeded by `seed`.
+    pub fn at(mut self, now_millis: i64, seed: u64) -> Self {
+        self.now_millis = now_millis;
+        self.seed = seed;
+        self
     }
 
     /// `$states` as a JSON object.
@@ -68,13 +79,21 @@ pub fn evaluate(
     };
     let states_value = states.to_value();
     let variables = vars.flatten();
-    let mut bindings = base_bindings().clone().var("states", &states_value);
+    let now = states.now_millis as f64;
+    let mut bindings = base_bindings()
+        .clone()
+        .var("states", &states_value)
+        .clock(Arc::new(move || now));
     for (name, value) in &variables {
         bindings = bindings.var(name, value);
     }
     // Only an expression that names them can call them: skip building them otherwise.
     let bindings = if text.contains("$random") || text.contains("$uuid") {
-        random_functions(bindings).map_err(|e| {
+        // FNV-1a of the field: two fields of one template draw different values.
+        let field_hash = field.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        random_functions(bindings, states.seed ^ field_hash).map_err(|e| {
             fail(format!(
                 "threw an error during evaluation. {}: {}",
                 e.code, e.message
@@ -207,9 +226,10 @@ fn step_functions_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsona
         .function("parse", Some("<s:x>"), parse)
 }
 
-/// `$random` and `$uuid`, with a generator of their own for each evaluation.
-fn random_functions(b: Bindings<'_>) -> Result<Bindings<'_>, baton_jsonata::Error> {
-    let seed_state = Arc::new(Mutex::new(SplitMix64(0x5eed)));
+/// `$random` and `$uuid`, with a generator of their own for each evaluation, seeded from the
+/// execution's seed, its progress and the field (deterministic for a given execution).
+fn random_functions(b: Bindings<'_>, seed: u64) -> Result<Bindings<'_>, baton_jsonata::Error> {
+    let seed_state = Arc::new(Mutex::new(SplitMix64(seed)));
     let random_state = Arc::clone(&seed_state);
     let random: NativeFn = Arc::new(move |args: &[Option<Value>]| {
         let bits = match arg_f64(args, 0) {

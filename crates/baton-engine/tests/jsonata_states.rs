@@ -526,7 +526,6 @@ fn jsonata_wait_timestamp_errors_name_their_location() {
 /// Baton's core reads no clock, so they must come from the execution's time: here the virtual
 /// time after a 10-second Wait. Baton gives the Unix epoch (no clock hook is passed).
 #[test]
-#[ignore = "bug: JSONata $now()/$millis() return 1970-01-01T00:00:00.000Z / 0, not the execution's current time"]
 fn jsonata_now_is_the_execution_time() {
     let def = jsonata(
         "W",
@@ -546,7 +545,6 @@ fn jsonata_now_is_the_execution_time() {
 /// for every expression, so every call in every state of every execution returns the same
 /// UUID (and the same first random number).
 #[test]
-#[ignore = "bug: JSONata $uuid()/$random() restart from a fixed seed per expression: the same value everywhere"]
 fn jsonata_uuid_and_random_differ_between_calls() {
     let def = jsonata(
         "A",
