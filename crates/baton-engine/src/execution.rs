@@ -824,7 +824,8 @@ impl Execution {
                 };
                 let fire_at = match seconds_or_at {
                     WaitFor::Seconds(s) => self.now.saturating_add((s as i64).saturating_mul(1000)),
-                    WaitFor::Timestamp(ms) => ms,
+                    // AWS considers a timestamp up to seconds and truncates milliseconds.
+                    WaitFor::Timestamp(ms) => ms.div_euclid(1000) * 1000,
                 };
                 // AWS keeps wait delays in a signed 32-bit count of seconds.
                 if fire_at.saturating_sub(self.now) / 1000 > i64::from(i32::MAX) {

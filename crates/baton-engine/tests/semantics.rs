@@ -1386,7 +1386,6 @@ fn events_are_chained_through_a_run() {
 /// Docs (Wait state): "if you specify the wait time as a timestamp, Step Functions considers
 /// the time value up to seconds and truncates milliseconds".
 #[test]
-#[ignore = "bug: Wait Timestamp/TimestampPath keep milliseconds; AWS truncates them to whole seconds"]
 fn wait_timestamps_are_truncated_to_whole_seconds() {
     let ex = run(
         &wait_then_pass(json!({"Timestamp": "2025-01-01T00:00:10.900Z"})),
