@@ -331,7 +331,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             let value = json!({
                 "status": status.as_str(),
                 "output": ex.output(),
-                "error": ex.error().map(|e| e.error.clone()),
+                "error": ex.error().map(|e| e.error.clone()).filter(|e| !e.is_empty()),
                 "cause": ex.error().and_then(|e| e.cause.clone()),
                 "history": ex.history().iter().map(|e| e.to_aws_json()).collect::<Vec<_>>(),
             });

@@ -1731,9 +1731,13 @@ impl Execution {
         let parent = self.frame(fid).and_then(|f| f.parent);
         match parent {
             None => {
-                let mut details = json!({"error": err.error});
+                // A Fail state without Error records no error field (nor cause without Cause).
+                let mut details = Value::object();
+                if !err.error.is_empty() {
+                    details.set("error", err.error.as_str());
+                }
                 if let Some(c) = &err.cause {
-                    details.set("cause", json!(c));
+                    details.set("cause", c.as_str());
                 }
                 self.emit(fid, T::ExecutionFailed, Some(details));
                 self.finish(Status::Failed, None, Some(err));
@@ -1868,7 +1872,13 @@ fn state_context(frame: &Frame, state: &State) -> Value {
         json!(time::format_millis(frame.entered_at)),
     );
     m.insert("Name".into(), json!(state.name));
-    if frame.retry_count > 0 {
+    // States that can retry (Task, Parallel, Map) always carry RetryCount, 0 on the first
+    // attempt; the others carry none (conformance/sfn records both).
+    let can_retry = matches!(
+        state.kind,
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
+    );
+    if can_retry || frame.retry_count > 0 {
         m.insert("RetryCount".into(), json!(frame.retry_count));
     }
     Value::from_map(m)

@@ -343,7 +343,6 @@ fn context_retry_count_counts_retries_of_the_state() {
 /// (`conformance/sfn`: test_lambda_invoke_with_retry_extended_input passes `$$` to the function;
 /// test_state_task_context_object[ALL] reads it in a Task without Retry).
 #[test]
-#[ignore = "bug: $$.State.RetryCount is missing (States.Runtime) on a Task's first attempt; AWS gives 0"]
 fn context_retry_count_is_zero_on_the_first_attempt() {
     let def = task(json!({
         "Parameters": {"n.$": "$$.State.RetryCount"},
@@ -1403,7 +1402,6 @@ fn wait_timestamps_are_truncated_to_whole_seconds() {
 /// Fail state without Error or Cause; test_output_in_choice[CONDITION_FALSE] records
 /// `{"cause": "Condition is false"}` for one with only a Cause.
 #[test]
-#[ignore = "bug: a Fail state without Error records {\"error\": \"\"} in ExecutionFailed; AWS records no error field"]
 fn fail_state_without_error_records_no_error() {
     let ex = run(&single(json!({"Type": "Fail"})), json!({}));
     expect_status(&ex, Status::Failed);
