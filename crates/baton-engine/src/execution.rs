@@ -1017,7 +1017,14 @@ impl Execution {
                 }
             }
             let Some((i, rule)) = chosen else {
-                return self.no_choice(fid, state, c, raw.clone(), None);
+                if c.default.is_none() {
+                    return self.no_choice(fid, state, c, raw.clone(), None);
+                }
+                // On the way to Default, the state's own Assign and Output apply.
+                let assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, vars)?;
+                let output =
+                    jsonata::template_or(state.io.output.as_ref(), &states, vars, "Output", raw)?;
+                return self.no_choice(fid, state, c, output, assigned);
             };
             let mut assigned = self.assign_jsonata(state.io.assign.as_ref(), &states, vars)?;
             if let Some(DataTemplate::Jsonata(t)) = &rule.assign {

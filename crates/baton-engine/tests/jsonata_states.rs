@@ -280,7 +280,11 @@ fn jsonata_choice_conditions_and_rule_output() {
         run_ok(&def, json!({"n": 6})),
         json!({"size": "default output"})
     );
-    assert_eq!(run_ok(&def, json!({"n": 1})), json!({"n": {"n": 1}}));
+    // Taking Default applies the state's Output too (conformance/sfn test_output_in_choice).
+    assert_eq!(
+        run_ok(&def, json!({"n": 1})),
+        json!({"n": {"size": "default output"}})
+    );
 }
 
 #[test]
@@ -454,7 +458,6 @@ fn failing_catch_output_is_reported_like_other_evaluation_errors() {
 /// state's own Output still applies on the way to Default (AWS's ChoiceStateExited output is
 /// "Default Output block"); the final status alone (FAILED) does not show it.
 #[test]
-#[ignore = "bug: a JSONata Choice taking its Default ignores the state's Output (outputs its input)"]
 fn jsonata_choice_default_applies_the_state_output() {
     let def = jsonata(
         "ChoiceState",
