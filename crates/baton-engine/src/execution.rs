@@ -70,6 +70,9 @@ pub struct TaskRequest {
     pub heartbeat_seconds: Option<u64>,
     /// The evaluated `Credentials`, if any.
     pub credentials: Option<Value>,
+    /// The task token of a `.waitForTaskToken` task (`$$.Task.Token`): whoever completes the
+    /// task (SendTaskSuccess/Failure/Heartbeat) names it.
+    pub task_token: Option<String>,
 }
 
 /// What the core asks of its driver.
@@ -220,6 +223,9 @@ struct Frame {
     /// A distributed Map's child: its events belong to its own child execution, not here.
     silent: bool,
     retry_count: u64,
+    /// The token of the callback task this frame's current attempt waits on
+    /// (`.waitForTaskToken`); `$$.Task.Token` reads it.
+    task_token: Option<String>,
 }
 
 /// One execution of a state machine.
@@ -536,6 +542,7 @@ impl Execution {
             failed_event: None,
             silent: false,
             retry_count: 0,
+            task_token: None,
         };
         // Reuse a free slot so that long Maps do not grow the table without bound.
         if let Some(i) = self.frames.iter().position(Option::is_none) {
@@ -611,6 +618,14 @@ impl Execution {
 
     /// A seed for JSONata's `$random`/`$uuid` that differs from one step of the execution to the
     /// next and is the same when the execution is replayed.
+    /// An unguessable task token (128 bits from the execution's entropy, which a server seeds
+    /// from a secure source), as 32 hex digits.
+    fn new_task_token(&mut self) -> String {
+        use baton_asl::intrinsic::Entropy;
+        let (a, b) = (self.entropy.random_u64(), self.entropy.random_u64());
+        format!("{a:016x}{b:016x}")
+    }
+
     fn eval_seed(&self) -> u64 {
         self.info.seed ^ (self.history.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
@@ -709,8 +724,23 @@ impl Execution {
             return Ok(());
         };
         let raw = frame.input.clone();
-        let context = self.context(frame, state);
+        let mut context = self.context(frame, state);
         let vars = frame.vars.clone();
+        // A callback task gets a fresh token per attempt, before its Parameters are evaluated.
+        if let StateKind::Task(task) = &state.kind
+            && task.resource.ends_with(".waitForTaskToken")
+        {
+            let token = self.new_task_token();
+            if !context.is_null() {
+                context.set(
+                    "Task",
+                    history::object([("Token", Value::from(token.as_str()))]),
+                );
+            }
+            if let Some(f) = self.frame_mut(fid) {
+                f.task_token = Some(token);
+            }
+        }
         let jsonata = state.query_language == QueryLanguage::Jsonata;
         let states = States::entry(&raw, &context).at(self.now, self.eval_seed());
         match &state.kind {
@@ -1524,6 +1554,7 @@ impl Execution {
                 timeout_seconds: timeout,
                 heartbeat_seconds: heartbeat,
                 credentials,
+                task_token: self.frame(fid).and_then(|f| f.task_token.clone()),
             })));
         if let Some(f) = self.frame_mut(fid) {
             f.phase = Phase::AwaitTask {

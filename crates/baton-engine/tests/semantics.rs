@@ -1516,7 +1516,6 @@ fn bare_lambda_function_arns_record_lambda_function_events() {
 /// Docs (context object): `$$.Task.Token` is available in Task states that wait for a task
 /// token (`.waitForTaskToken`); conformance/sfn's callback cases pass it in Parameters.
 #[test]
-#[ignore = "bug: $$.Task.Token is missing in a .waitForTaskToken Task (States.Runtime)"]
 fn task_token_is_in_the_context_of_callback_tasks() {
     let def = single(json!({
         "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true,
