@@ -1804,7 +1804,23 @@ impl Execution {
             if let Some(l) = &err.location {
                 details.set("location", json!(l));
             }
-            self.emit(fid, T::EvaluationFailed, Some(details));
+            // AWS chains EvaluationFailed to the event the state's Entered event follows.
+            let entered = self.frame(fid).map_or(0, |f| f.entered_event);
+            let before_entered = entered
+                .checked_sub(1)
+                .and_then(|i| self.history.get(i as usize))
+                .map(|e| e.previous_event_id);
+            match before_entered {
+                Some(prev) if !self.frame(fid).is_some_and(|f| f.silent) => {
+                    let id = self.record(prev, T::EvaluationFailed, Some(details));
+                    if let Some(f) = self.frame_mut(fid) {
+                        f.last_event = id;
+                    }
+                }
+                _ => {
+                    self.emit(fid, T::EvaluationFailed, Some(details));
+                }
+            }
         }
         let Some((retry, catch)) = state.kind.error_handling() else {
             self.fail_frame(fid, err);
@@ -2146,10 +2162,12 @@ fn dynamic_timestamp(
         .map(|ns| (ns / 1_000_000) as i64)
         .ok_or_else(|| {
             if matches!(d, Dynamic::Jsonata(_)) {
-                StatesError::query(format!(
+                let mut e = StatesError::query(format!(
                     "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
                     raw_text(&v)
-                ))
+                ));
+                e.location = Some("Timestamp".into());
+                e
             } else {
                 StatesError::runtime(format!(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {}",

@@ -484,7 +484,6 @@ fn jsonata_choice_default_applies_the_state_output() {
 /// EvaluationFailed event's previousEventId is that of the state's Entered event (0 for the
 /// first state), not the Entered event itself.
 #[test]
-#[ignore = "bug: EvaluationFailed follows the StateEntered event; AWS chains it to the event before it"]
 fn evaluation_failed_follows_the_event_before_the_state() {
     let def = jsonata(
         "State0",
@@ -510,7 +509,6 @@ fn evaluation_failed_follows_the_event_before_the_state() {
 /// conformance/sfn: test_wait_timestamp_jsonata[NO_Z] (and INVALID_DATE, INVALID_ISO,
 /// INVALID_TIME, NO_T) record `"location": "Timestamp"` in EvaluationFailed.
 #[test]
-#[ignore = "bug: EvaluationFailed for an unparsable JSONata Wait Timestamp has no location ('Timestamp')"]
 fn jsonata_wait_timestamp_errors_name_their_location() {
     let def = jsonata(
         "WaitState",
@@ -527,7 +525,7 @@ fn jsonata_wait_timestamp_errors_name_their_location() {
 
 /// JSONata's `$now()` and `$millis()` give the time of evaluation (AWS: the current time).
 /// Baton's core reads no clock, so they must come from the execution's time: here the virtual
-/// time after a 10-second Wait. Baton gives the Unix epoch (no clock hook is passed).
+/// time after a 10-second Wait.
 #[test]
 fn jsonata_now_is_the_execution_time() {
     let def = jsonata(
