@@ -1580,9 +1580,20 @@ impl Execution {
             Some(Phase::AwaitTask { task: t, resource }) if *t == task => resource.clone(),
             _ => return,
         };
+        let (resource_type, resource) = resource_parts(&resource);
+        // AWS records an over-limit result as the task's failure (TaskFailed), not a success.
+        if !output.json_len_within(MAX_PAYLOAD_BYTES) {
+            let err = StatesError::new(
+                error::DATA_LIMIT_EXCEEDED,
+                format!(
+                    "The state/task '{resource_type}' returned a result with a size exceeding the maximum number of bytes service limit."
+                ),
+            );
+            self.task_failed(fid, err, T::TaskFailed);
+            return;
+        }
         self.timers
             .retain(|_, p| !matches!(p, TimerPurpose::TaskTimeout(_, t) if *t == task));
-        let (resource_type, resource) = resource_parts(&resource);
         self.emit(
             fid,
             T::TaskSucceeded,
@@ -1596,8 +1607,7 @@ impl Execution {
         if let Some(f) = self.frame_mut(fid) {
             f.phase = Phase::Run;
         }
-        let result = check_size(&output, "The task result")
-            .and_then(|()| self.after_result(fid, state, output));
+        let result = self.after_result(fid, state, output);
         if let Err(e) = result {
             self.state_failed(fid, state, e);
         }
@@ -1955,8 +1965,8 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 fn check_size(v: &Value, what: &str) -> Result<(), StatesError> {
-    let len = json_text(v).len();
-    if len > MAX_PAYLOAD_BYTES {
+    if !v.json_len_within(MAX_PAYLOAD_BYTES) {
+        let len = v.json_len();
         return Err(StatesError::new(
             error::DATA_LIMIT_EXCEEDED,
             format!("{what} is {len} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit"),

@@ -508,7 +508,6 @@ fn a_caught_state_can_loop_back_and_retries_restart_on_reentry() {
 /// the two bare-Lambda variants): a result over 256 KiB is recorded as a TaskFailed with
 /// States.DataLimitExceeded (no TaskSucceeded), which a catcher then handles.
 #[test]
-#[ignore = "bug: an over-limit task result records TaskSucceeded and a different cause; AWS records TaskFailed(States.DataLimitExceeded)"]
 fn an_over_limit_result_is_recorded_as_a_task_failure() {
     let def = json!({
         "StartAt": "InvokeLambda",
