@@ -1794,8 +1794,14 @@ impl Execution {
         }
     }
 
-    /// An error raised in a state: retry, catch, or fail the frame.
-    fn state_failed(&mut self, fid: FrameId, state: &State, mut err: StatesError) {
+    /// Gives a runtime or query error AWS's cause prefix and records EvaluationFailed for a
+    /// query error, as AWS does before retrying, catching or failing.
+    fn report_state_error(
+        &mut self,
+        fid: FrameId,
+        state: &State,
+        mut err: StatesError,
+    ) -> StatesError {
         if (err.error == error::RUNTIME || err.error == error::QUERY_EVALUATION_ERROR)
             && let Some(cause) = &err.cause
             && !cause.starts_with("An error occurred while executing the state")
@@ -1832,6 +1838,12 @@ impl Execution {
                 }
             }
         }
+        err
+    }
+
+    /// An error raised in a state: retry, catch, or fail the frame.
+    fn state_failed(&mut self, fid: FrameId, state: &State, err: StatesError) {
+        let err = self.report_state_error(fid, state, err);
         let Some((retry, catch)) = state.kind.error_handling() else {
             self.fail_frame(fid, err);
             return;
@@ -1878,7 +1890,11 @@ impl Execution {
             self.fail_frame(fid, err);
             return;
         };
-        match self.caught(fid, state, catcher, &err) {
+        let index = catch
+            .iter()
+            .position(|c| std::ptr::eq(c, catcher))
+            .unwrap_or(0);
+        match self.caught(fid, state, catcher, index, &err) {
             Ok((output, assigned)) => self.exit(
                 fid,
                 state,
@@ -1886,7 +1902,11 @@ impl Execution {
                 assigned,
                 Some(Transition::Next(catcher.next)),
             ),
-            Err(e) => self.fail_frame(fid, e),
+            // A catcher's own failure is not caught again: it fails the state's frame.
+            Err(e) => {
+                let e = self.report_state_error(fid, state, e);
+                self.fail_frame(fid, e);
+            }
         }
     }
 
@@ -1895,6 +1915,7 @@ impl Execution {
         fid: FrameId,
         state: &State,
         catcher: &Catcher,
+        index: usize,
         err: &StatesError,
     ) -> Result<(Value, Option<Map>), StatesError> {
         let Some(frame) = self.frame(fid) else {
@@ -1912,9 +1933,29 @@ impl Execution {
                 ..States::default()
             }
             .at(self.now, self.eval_seed());
-            let assigned = self.assign_jsonata(catcher.assign.as_ref(), &states, &vars)?;
+            let assigned = match &catcher.assign {
+                Some(DataTemplate::Jsonata(t)) => {
+                    match jsonata::evaluate_template(
+                        t,
+                        &states,
+                        &vars,
+                        &format!("Catch[{index}]/Assign"),
+                    )? {
+                        Value::Object(m) => Some(Arc::unwrap_or_clone(m)),
+                        _ => {
+                            return Err(StatesError::query("The field 'Assign' must be an object"));
+                        }
+                    }
+                }
+                _ => None,
+            };
             let output = match &catcher.output {
-                Some(t) => jsonata::evaluate_template(t, &states, &vars, "Output")?,
+                Some(t) => jsonata::evaluate_template(
+                    t,
+                    &states,
+                    &vars,
+                    &format!("Catch[{index}]/Output"),
+                )?,
                 None => error_output,
             };
             Ok((output, assigned))

@@ -426,7 +426,6 @@ fn jsonata_map_concurrency_expression_and_assign_from_the_result() {
 /// event, its cause carries the "An error occurred while executing the state ..." prefix, and
 /// the field path names the catcher (`Catch[1]/Output/v`).
 #[test]
-#[ignore = "bug: a failing Catch Output records no EvaluationFailed, its cause lacks the state prefix and names 'Output/v' instead of 'Catch[1]/Output/v'"]
 fn failing_catch_output_is_reported_like_other_evaluation_errors() {
     let def = jsonata(
         "T",
