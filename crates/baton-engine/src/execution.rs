@@ -111,6 +111,18 @@ pub enum Signal {
         /// Its error.
         error: StatesError,
     },
+    /// An activity's worker took the task (`GetActivityTask`): records ActivityStarted.
+    TaskStarted {
+        /// The task.
+        task: TaskId,
+        /// The worker's name, as it gave it.
+        worker_name: Option<String>,
+    },
+    /// A heartbeat for the task (`SendTaskHeartbeat`): its heartbeat timeout starts again.
+    TaskHeartbeat {
+        /// The task.
+        task: TaskId,
+    },
     /// A timer fired.
     TimerFired {
         /// The timer.
@@ -158,6 +170,7 @@ enum TimerPurpose {
     Wait(FrameId),
     Retry(FrameId),
     TaskTimeout(FrameId, TaskId),
+    TaskHeartbeat(FrameId, TaskId),
     ExecutionTimeout,
 }
 
@@ -193,6 +206,10 @@ enum Phase {
     AwaitTask {
         task: TaskId,
         resource: String,
+        /// An activity's worker has taken it (ActivityStarted recorded).
+        started: bool,
+        /// `HeartbeatSeconds` of an activity or callback task: the longest gap between heartbeats.
+        heartbeat: Option<u64>,
     },
     AwaitWait {
         output: Value,
@@ -259,6 +276,27 @@ fn block_of<'m>(machine: &'m StateMachine, path: &[(usize, usize)]) -> Option<&'
         };
     }
     Some(block)
+}
+
+/// Which family of history events a Task's resource records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TaskKind {
+    /// Service integrations (`arn:aws:states:::...`): Task* events.
+    Service,
+    /// A bare Lambda function ARN: LambdaFunction* events.
+    Lambda,
+    /// An activity ARN: Activity* events.
+    Activity,
+}
+
+fn task_kind(resource: &str) -> TaskKind {
+    let mut parts = resource.splitn(7, ':');
+    let (service, kind) = (parts.nth(2), parts.nth(2));
+    match (service, kind) {
+        (Some("lambda"), Some("function")) => TaskKind::Lambda,
+        (Some("states"), Some("activity")) => TaskKind::Activity,
+        _ => TaskKind::Service,
+    }
 }
 
 /// `resourceType` and `resource` of a Task's history details.
@@ -359,6 +397,16 @@ impl Execution {
                     self.task_failed(fid, error, T::TaskFailed);
                 }
             }
+            Signal::TaskStarted { task, worker_name } => {
+                if let Some(&fid) = self.tasks.get(&task) {
+                    self.activity_started(fid, worker_name);
+                }
+            }
+            Signal::TaskHeartbeat { task } => {
+                if let Some(&fid) = self.tasks.get(&task) {
+                    self.heartbeat(fid, task);
+                }
+            }
             Signal::TimerFired { timer } => match self.timers.remove(&timer) {
                 Some(TimerPurpose::Wait(fid)) => self.wait_done(fid),
                 Some(TimerPurpose::Retry(fid)) => {
@@ -373,7 +421,17 @@ impl Execution {
                     self.commands.push(Command::CancelTask { task });
                     self.task_failed(fid, StatesError::bare(error::TIMEOUT), T::TaskTimedOut);
                 }
-                Some(TimerPurpose::TaskTimeout(..)) => {}
+                Some(TimerPurpose::TaskHeartbeat(fid, task))
+                    if self.tasks.remove(&task).is_some() =>
+                {
+                    self.commands.push(Command::CancelTask { task });
+                    let err = StatesError::new(
+                        error::TIMEOUT,
+                        "The task did not send a heartbeat within HeartbeatSeconds.",
+                    );
+                    self.task_failed(fid, err, T::TaskTimedOut);
+                }
+                Some(TimerPurpose::TaskTimeout(..) | TimerPurpose::TaskHeartbeat(..)) => {}
                 Some(TimerPurpose::ExecutionTimeout) => {
                     let last = self.history.last().map_or(0, |e| e.id);
                     self.record(
@@ -575,9 +633,10 @@ impl Execution {
             self.commands.push(Command::CancelTask { task });
         }
         self.timers.retain(|_, p| match p {
-            TimerPurpose::Wait(f) | TimerPurpose::Retry(f) | TimerPurpose::TaskTimeout(f, _) => {
-                *f != fid
-            }
+            TimerPurpose::Wait(f)
+            | TimerPurpose::Retry(f)
+            | TimerPurpose::TaskTimeout(f, _)
+            | TimerPurpose::TaskHeartbeat(f, _) => *f != fid,
             TimerPurpose::ExecutionTimeout => true,
         });
     }
@@ -1510,31 +1569,57 @@ impl Execution {
         heartbeat: Option<u64>,
     ) {
         let id = self.new_id();
-        let (resource_type, resource) = resource_parts(&task.resource);
-        let mut details = json!({
-            "resourceType": resource_type,
-            "resource": resource,
-            "region": "us-east-1",
-            "parameters": json_text(&input),
-        });
-        if let Some(t) = timeout {
-            details.set("timeoutInSeconds", json!(t));
+        let kind = task_kind(&task.resource);
+        match kind {
+            TaskKind::Service => {
+                let (resource_type, resource) = resource_parts(&task.resource);
+                let mut details = json!({
+                    "resourceType": resource_type,
+                    "resource": resource,
+                    "region": "us-east-1",
+                    "parameters": json_text(&input),
+                });
+                if let Some(t) = timeout {
+                    details.set("timeoutInSeconds", json!(t));
+                }
+                if let Some(h) = heartbeat {
+                    details.set("heartbeatInSeconds", json!(h));
+                }
+                if let Some(c) = &credentials {
+                    details.set(
+                        "taskCredentials",
+                        json!({"roleArn": c.get("RoleArn").cloned().unwrap_or(Value::Null)}),
+                    );
+                }
+                self.emit(fid, T::TaskScheduled, Some(details));
+                self.emit(
+                    fid,
+                    T::TaskStarted,
+                    Some(json!({"resourceType": resource_type, "resource": resource})),
+                );
+            }
+            TaskKind::Lambda | TaskKind::Activity => {
+                let mut details = history::object([
+                    ("resource", Value::from(task.resource.as_str())),
+                    ("inputDetails", payload_details()),
+                ]);
+                if let Some(t) = timeout {
+                    details.set("timeoutInSeconds", t);
+                }
+                let scheduled = if kind == TaskKind::Lambda {
+                    T::LambdaFunctionScheduled
+                } else {
+                    if let Some(h) = heartbeat {
+                        details.set("heartbeatInSeconds", h);
+                    }
+                    T::ActivityScheduled
+                };
+                self.emit_payload(fid, scheduled, details, ("input", Arc::new(input.clone())));
+                if kind == TaskKind::Lambda {
+                    self.emit(fid, T::LambdaFunctionStarted, None);
+                }
+            }
         }
-        if let Some(h) = heartbeat {
-            details.set("heartbeatInSeconds", json!(h));
-        }
-        if let Some(c) = &credentials {
-            details.set(
-                "taskCredentials",
-                json!({"roleArn": c.get("RoleArn").cloned().unwrap_or(Value::Null)}),
-            );
-        }
-        self.emit(fid, T::TaskScheduled, Some(details));
-        self.emit(
-            fid,
-            T::TaskStarted,
-            Some(json!({"resourceType": resource_type, "resource": resource})),
-        );
         self.tasks.insert(id, fid);
         if let Some(secs) = timeout {
             let timer = self.new_id();
@@ -1544,6 +1629,12 @@ impl Execution {
                 timer,
                 fire_at_millis: self.now.saturating_add((secs as i64).saturating_mul(1000)),
             });
+        }
+        // Only activities and callback tasks can send heartbeats, so only they are held to them.
+        let enforced = heartbeat
+            .filter(|_| kind == TaskKind::Activity || task.resource.ends_with(".waitForTaskToken"));
+        if let Some(secs) = enforced {
+            self.start_heartbeat_timer(fid, id, secs);
         }
         self.commands
             .push(Command::ScheduleTask(Box::new(TaskRequest {
@@ -1560,8 +1651,53 @@ impl Execution {
             f.phase = Phase::AwaitTask {
                 task: id,
                 resource: task.resource.clone(),
+                started: kind != TaskKind::Activity,
+                heartbeat: enforced,
             };
         }
+    }
+
+    fn start_heartbeat_timer(&mut self, fid: FrameId, task: TaskId, secs: u64) {
+        self.timers
+            .retain(|_, p| !matches!(p, TimerPurpose::TaskHeartbeat(_, t) if *t == task));
+        let timer = self.new_id();
+        self.timers
+            .insert(timer, TimerPurpose::TaskHeartbeat(fid, task));
+        self.commands.push(Command::StartTimer {
+            timer,
+            fire_at_millis: self.now.saturating_add((secs as i64).saturating_mul(1000)),
+        });
+    }
+
+    /// A heartbeat arrived: the heartbeat timeout starts again.
+    fn heartbeat(&mut self, fid: FrameId, task: TaskId) {
+        let heartbeat = match self.frame(fid).map(|f| &f.phase) {
+            Some(Phase::AwaitTask {
+                task: t, heartbeat, ..
+            }) if *t == task => *heartbeat,
+            _ => None,
+        };
+        if let Some(secs) = heartbeat {
+            self.start_heartbeat_timer(fid, task, secs);
+        }
+    }
+
+    /// Records ActivityStarted once, when a worker takes the activity (or, in process, when it
+    /// answers without having said so first).
+    fn activity_started(&mut self, fid: FrameId, worker_name: Option<String>) {
+        let Some(Phase::AwaitTask { started, .. }) = self.frame_mut(fid).map(|f| &mut f.phase)
+        else {
+            return;
+        };
+        if *started {
+            return;
+        }
+        *started = true;
+        let details = match worker_name {
+            Some(w) => history::object([("workerName", Value::from(w))]),
+            None => Value::object(),
+        };
+        self.emit(fid, T::ActivityStarted, Some(details));
     }
 
     fn current_state(&self, fid: FrameId) -> Option<StateRef> {
@@ -1577,33 +1713,58 @@ impl Execution {
             return;
         };
         let resource = match self.frame(fid).map(|f| &f.phase) {
-            Some(Phase::AwaitTask { task: t, resource }) if *t == task => resource.clone(),
+            Some(Phase::AwaitTask {
+                task: t, resource, ..
+            }) if *t == task => resource.clone(),
             _ => return,
         };
-        let (resource_type, resource) = resource_parts(&resource);
-        // AWS records an over-limit result as the task's failure (TaskFailed), not a success.
+        let kind = task_kind(&resource);
+        if kind == TaskKind::Activity {
+            self.activity_started(fid, None);
+        }
+        let (resource_type, short_resource) = resource_parts(&resource);
+        // AWS records an over-limit result as the task's failure, not a success.
         if !output.json_len_within(MAX_PAYLOAD_BYTES) {
+            let named = if kind == TaskKind::Service {
+                resource_type
+            } else {
+                resource.clone()
+            };
             let err = StatesError::new(
                 error::DATA_LIMIT_EXCEEDED,
                 format!(
-                    "The state/task '{resource_type}' returned a result with a size exceeding the maximum number of bytes service limit."
+                    "The state/task '{named}' returned a result with a size exceeding the maximum number of bytes service limit."
                 ),
             );
             self.task_failed(fid, err, T::TaskFailed);
             return;
         }
-        self.timers
-            .retain(|_, p| !matches!(p, TimerPurpose::TaskTimeout(_, t) if *t == task));
-        self.emit(
-            fid,
-            T::TaskSucceeded,
-            Some(json!({
-                "resourceType": resource_type,
-                "resource": resource,
-                "output": json_text(&output),
-                "outputDetails": payload_details(),
-            })),
-        );
+        self.timers.retain(|_, p| {
+            !matches!(p, TimerPurpose::TaskTimeout(_, t) | TimerPurpose::TaskHeartbeat(_, t) if *t == task)
+        });
+        match kind {
+            TaskKind::Service => {
+                self.emit(
+                    fid,
+                    T::TaskSucceeded,
+                    Some(json!({
+                        "resourceType": resource_type,
+                        "resource": short_resource,
+                        "output": json_text(&output),
+                        "outputDetails": payload_details(),
+                    })),
+                );
+            }
+            TaskKind::Lambda | TaskKind::Activity => {
+                let ty = if kind == TaskKind::Lambda {
+                    T::LambdaFunctionSucceeded
+                } else {
+                    T::ActivitySucceeded
+                };
+                let details = history::object([("outputDetails", payload_details())]);
+                self.emit_payload(fid, ty, details, ("output", Arc::new(output.clone())));
+            }
+        }
         if let Some(f) = self.frame_mut(fid) {
             f.phase = Phase::Run;
         }
@@ -1614,6 +1775,8 @@ impl Execution {
         self.run();
     }
 
+    /// The task failed (`ty` is `TaskFailed`) or timed out (`TaskTimedOut`); the event
+    /// recorded is that of the resource's family.
     fn task_failed(&mut self, fid: FrameId, err: StatesError, ty: T) {
         let Some((machine, index, path)) = self.current_state(fid) else {
             return;
@@ -1625,16 +1788,31 @@ impl Execution {
             Some(Phase::AwaitTask { resource, .. }) => resource.clone(),
             _ => return,
         };
-        self.timers
-            .retain(|_, p| !matches!(p, TimerPurpose::TaskTimeout(f, _) if *f == fid));
-        let (resource_type, resource) = resource_parts(&resource);
-        let mut details = json!({
-            "resourceType": resource_type,
-            "resource": resource,
-            "error": err.error,
+        self.timers.retain(|_, p| {
+            !matches!(p, TimerPurpose::TaskTimeout(f, _) | TimerPurpose::TaskHeartbeat(f, _) if *f == fid)
         });
+        let kind = task_kind(&resource);
+        let timed_out = ty == T::TaskTimedOut;
+        if kind == TaskKind::Activity && !timed_out {
+            // A worker that answers has taken the task.
+            self.activity_started(fid, None);
+        }
+        let mut details = Value::object();
+        let ty = match kind {
+            TaskKind::Service => {
+                let (resource_type, resource) = resource_parts(&resource);
+                details.set("resourceType", resource_type);
+                details.set("resource", resource);
+                ty
+            }
+            TaskKind::Lambda if timed_out => T::LambdaFunctionTimedOut,
+            TaskKind::Lambda => T::LambdaFunctionFailed,
+            TaskKind::Activity if timed_out => T::ActivityTimedOut,
+            TaskKind::Activity => T::ActivityFailed,
+        };
+        details.set("error", err.error.as_str());
         if let Some(c) = &err.cause {
-            details.set("cause", json!(c));
+            details.set("cause", c.as_str());
         }
         self.emit(fid, ty, Some(details));
         if let Some(f) = self.frame_mut(fid) {

@@ -53,6 +53,11 @@ pub enum HistoryEventType {
     LambdaFunctionSucceeded,
     LambdaFunctionFailed,
     LambdaFunctionTimedOut,
+    ActivityScheduled,
+    ActivityStarted,
+    ActivitySucceeded,
+    ActivityFailed,
+    ActivityTimedOut,
     EvaluationFailed,
 }
 
@@ -106,6 +111,11 @@ impl HistoryEventType {
             LambdaFunctionSucceeded => "LambdaFunctionSucceeded",
             LambdaFunctionFailed => "LambdaFunctionFailed",
             LambdaFunctionTimedOut => "LambdaFunctionTimedOut",
+            ActivityScheduled => "ActivityScheduled",
+            ActivityStarted => "ActivityStarted",
+            ActivitySucceeded => "ActivitySucceeded",
+            ActivityFailed => "ActivityFailed",
+            ActivityTimedOut => "ActivityTimedOut",
             EvaluationFailed => "EvaluationFailed",
         }
     }
@@ -144,6 +154,11 @@ impl HistoryEventType {
             LambdaFunctionSucceeded => "lambdaFunctionSucceededEventDetails",
             LambdaFunctionFailed => "lambdaFunctionFailedEventDetails",
             LambdaFunctionTimedOut => "lambdaFunctionTimedOutEventDetails",
+            ActivityScheduled => "activityScheduledEventDetails",
+            ActivityStarted => "activityStartedEventDetails",
+            ActivitySucceeded => "activitySucceededEventDetails",
+            ActivityFailed => "activityFailedEventDetails",
+            ActivityTimedOut => "activityTimedOutEventDetails",
             EvaluationFailed => "evaluationFailedEventDetails",
             ParallelStateStarted
             | ParallelStateSucceeded

@@ -1482,7 +1482,6 @@ fn an_endless_synchronous_loop_ends() {
 /// bare Lambda function ARN records LambdaFunctionScheduled/Started/Succeeded (or Failed,
 /// TimedOut), not Task... events.
 #[test]
-#[ignore = "bug: a bare Lambda function ARN records Task* events; AWS records LambdaFunction* events"]
 fn bare_lambda_function_arns_record_lambda_function_events() {
     let lambda = "arn:aws:lambda:us-east-1:111111111111:function:f";
     let def = single(json!({"Type": "Task", "Resource": lambda, "End": true,
@@ -1530,7 +1529,6 @@ fn task_token_is_in_the_context_of_callback_tasks() {
 /// conformance/sfn: test_heartbeat_no_timeout (HeartbeatSeconds 5, no heartbeat sent) ends
 /// with TaskTimedOut and States.Timeout; the design reference §2.8 describes the same.
 #[test]
-#[ignore = "bug: HeartbeatSeconds is never enforced: no timer, no TaskTimedOut when heartbeats stop"]
 fn missing_heartbeats_time_the_task_out() {
     let def = single(json!({
         "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true,
@@ -1567,7 +1565,6 @@ fn execution_aborted_follows_no_event() {
 /// Task on an activity ARN records ActivityScheduled (with input, timeoutInSeconds and
 /// heartbeatInSeconds), ActivityStarted, then ActivitySucceeded or ActivityTimedOut.
 #[test]
-#[ignore = "bug: activity resources record Task* events; AWS records Activity* events"]
 fn activity_tasks_record_activity_events() {
     let activity = "arn:aws:states:us-east-1:111111111111:activity:a";
     let def =
@@ -1582,4 +1579,38 @@ fn activity_tasks_record_activity_events() {
     let mut m = Manual::start(&def, json!({}));
     m.fire_next_timer();
     assert!(types(&m.ex).contains(&"ActivityTimedOut"));
+}
+
+/// A worker taking an activity records ActivityStarted with its name; each heartbeat restarts
+/// the HeartbeatSeconds clock, and the task times out HeartbeatSeconds after the last one.
+#[test]
+fn heartbeats_restart_the_heartbeat_timeout() {
+    let activity = "arn:aws:states:us-east-1:111111111111:activity:a";
+    let def = single(json!({"Type": "Task", "Resource": activity, "End": true,
+        "HeartbeatSeconds": 5, "TimeoutSeconds": 100}));
+    let mut m = Manual::start(&def, json!({}));
+    let task = m.tasks[0].task;
+    m.signal(
+        1_000,
+        Signal::TaskStarted {
+            task,
+            worker_name: Some("w1".into()),
+        },
+    );
+    m.signal(4_000, Signal::TaskHeartbeat { task });
+    // The first heartbeat timer (due at 5 s) was superseded: firing it changes nothing.
+    assert_eq!(m.fire_next_timer(), 5_000);
+    assert_eq!(m.ex.status(), Status::Running);
+    assert_eq!(m.fire_next_timer(), 9_000);
+    assert_eq!(m.ex.status(), Status::Failed);
+    assert_eq!(m.ex.error().unwrap().error, "States.Timeout");
+    assert_history(
+        &m.ex,
+        "ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivityTimedOut \
+         ExecutionFailed",
+    );
+    assert_eq!(
+        details(&m.ex, "ActivityStarted"),
+        json!({"workerName": "w1"})
+    );
 }
