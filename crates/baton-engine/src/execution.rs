@@ -180,6 +180,14 @@ enum ChildKind {
     Map,
 }
 
+/// A Distributed Map child's own identity, as its context object shows it.
+#[derive(Debug)]
+struct ChildExecution {
+    arn: String,
+    name: String,
+    input: Value,
+}
+
 #[derive(Debug, Clone)]
 struct Children {
     kind: ChildKind,
@@ -195,6 +203,8 @@ struct Children {
     tolerated_percentage: Option<f64>,
     /// A distributed Map: iterations are child executions of a Map Run.
     distributed: bool,
+    /// The MapRunStarted event (distributed Maps): MapStateExited follows it.
+    map_run_started: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +250,9 @@ struct Frame {
     /// A distributed Map's child: its events belong to its own child execution, not here.
     silent: bool,
     retry_count: u64,
+    /// For a Distributed Map's child execution (and the frames below it): its own
+    /// `$$.Execution` (Id, Name, Input).
+    child_execution: Option<Arc<ChildExecution>>,
     /// The token of the callback task this frame's current attempt waits on
     /// (`.waitForTaskToken`); `$$.Task.Token` reads it.
     task_token: Option<String>,
@@ -601,6 +614,7 @@ impl Execution {
             silent: false,
             retry_count: 0,
             task_token: None,
+            child_execution: None,
         };
         // Reuse a free slot so that long Maps do not grow the table without bound.
         if let Some(i) = self.frames.iter().position(Option::is_none) {
@@ -656,11 +670,19 @@ impl Execution {
         if !state.reads_context {
             return Value::Null;
         }
+        let (id, name, input) = match &frame.child_execution {
+            Some(c) => (c.arn.as_str(), c.name.as_str(), &c.input),
+            None => (
+                self.info.execution_arn.as_str(),
+                self.info.name.as_str(),
+                &*self.input,
+            ),
+        };
         json!({
             "Execution": {
-                "Id": self.info.execution_arn,
-                "Input": *self.input,
-                "Name": self.info.name,
+                "Id": id,
+                "Input": input,
+                "Name": name,
                 "RoleArn": self.info.role_arn,
                 "StartTime": time::format_millis(self.info.start_millis),
                 "RedriveCount": 0,
@@ -675,8 +697,6 @@ impl Execution {
 
     // ----- the run loop -----
 
-    /// A seed for JSONata's `$random`/`$uuid` that differs from one step of the execution to the
-    /// next and is the same when the execution is replayed.
     /// An unguessable task token (128 bits from the execution's entropy, which a server seeds
     /// from a secure source), as 32 hex digits.
     fn new_task_token(&mut self) -> String {
@@ -685,6 +705,8 @@ impl Execution {
         format!("{a:016x}{b:016x}")
     }
 
+    /// A seed for JSONata's `$random`/`$uuid` that differs from one step of the execution to the
+    /// next and is the same when the execution is replayed.
     fn eval_seed(&self) -> u64 {
         self.info.seed ^ (self.history.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
@@ -1040,6 +1062,7 @@ impl Execution {
                     tolerated_count: None,
                     tolerated_percentage: None,
                     distributed: false,
+                    map_run_started: 0,
                 };
                 self.start_children(fid, children);
             }
@@ -1307,6 +1330,7 @@ impl Execution {
             .transpose()?;
         let n = inputs.len();
         let distributed = matches!(m.mode, ProcessorMode::Distributed(_));
+        let mut map_run_started = 0;
         if distributed {
             let run_id = self.new_id();
             let arn = format!(
@@ -1323,7 +1347,7 @@ impl Execution {
                 &format!(":{}/", self.info.state_machine_name),
                 1,
             );
-            self.emit(fid, T::MapRunStarted, Some(json!({"mapRunArn": arn})));
+            map_run_started = self.emit(fid, T::MapRunStarted, Some(json!({"mapRunArn": arn})));
         }
         let children = Children {
             kind: ChildKind::Map,
@@ -1337,6 +1361,7 @@ impl Execution {
             tolerated_count,
             tolerated_percentage,
             distributed,
+            map_run_started,
         };
         self.start_children(fid, children);
         Ok(())
@@ -1387,17 +1412,40 @@ impl Execution {
             };
             let mut path = block_path.clone();
             path.push((state_index, branch));
-            let child = self.spawn(
-                path,
-                start,
-                input,
-                Vars::inner(Arc::clone(&outer)),
-                Some((fid, slot)),
-                prev,
-            );
+            // A Distributed Map's children are executions of their own: no access to the
+            // parent's variables, and their own `$$.Execution`.
+            let (vars, identity) = if children.distributed {
+                let name = format!(
+                    "{:032x}",
+                    (u128::from(self.entropy_bits()) << 64) | slot as u128
+                );
+                let label = match &state.kind {
+                    StateKind::Map(m) => m.label.as_deref().unwrap_or(&state.name),
+                    _ => &state.name,
+                };
+                let arn = format!(
+                    "{}/{label}:{name}",
+                    self.info
+                        .state_machine_arn
+                        .replacen(":stateMachine:", ":execution:", 1)
+                );
+                let identity = ChildExecution {
+                    arn,
+                    name,
+                    input: input.clone(),
+                };
+                (Vars::default(), Some(Arc::new(identity)))
+            } else {
+                (
+                    Vars::inner(Arc::clone(&outer)),
+                    self.frame(fid).and_then(|f| f.child_execution.clone()),
+                )
+            };
+            let child = self.spawn(path, start, input, vars, Some((fid, slot)), prev);
             let silent = children.distributed || self.frame(fid).is_some_and(|f| f.silent);
             if let Some(c) = self.frame_mut(child) {
                 c.silent = silent;
+                c.child_execution = identity;
             }
             children.running.push(child);
             self.ready.push_back(child);
@@ -1538,7 +1586,8 @@ impl Execution {
             ChildKind::Parallel => T::ParallelStateSucceeded,
             ChildKind::Map => T::MapStateSucceeded,
         };
-        if children.distributed {
+        let map_run_started = children.distributed.then_some(children.map_run_started);
+        if map_run_started.is_some() {
             self.emit(fid, T::MapRunSucceeded, None);
         }
         let Some(frame) = self.frame(fid) else { return };
@@ -1549,6 +1598,10 @@ impl Execution {
         }
         if let Some(f) = self.frame_mut(fid) {
             f.phase = Phase::Run;
+            // AWS chains a Distributed Map's MapStateExited to its MapRunStarted event.
+            if let Some(id) = map_run_started.filter(|_| !f.silent) {
+                f.last_event = id;
+            }
         }
         if let Err(e) = self.after_result(fid, state, results) {
             self.state_failed(fid, state, e);

@@ -609,7 +609,6 @@ fn variables_assigned_in_iterations_do_not_leak() {
 /// Design reference §2.11 (from the docs on variable scope): Distributed Map children run as
 /// child executions and cannot read the parent's variables (an inline Map's iterations can).
 #[test]
-#[ignore = "bug: Distributed Map children read the parent's variables; AWS gives them no access"]
 fn distributed_map_children_cannot_read_outer_variables() {
     let def = json!({
         "StartAt": "A",
@@ -633,7 +632,6 @@ fn distributed_map_children_cannot_read_outer_variables() {
 /// cases) record MapStateExited with previousEventId = the MapRunStarted event, while
 /// MapStateSucceeded follows MapRunSucceeded.
 #[test]
-#[ignore = "bug: a Distributed Map's MapStateExited follows MapRunSucceeded; AWS chains it to MapRunStarted"]
 fn distributed_map_exited_follows_map_run_started() {
     let ex = run(&distributed(json!({}), pass_item()), json!([1]));
     let events = aws_events(&ex);
@@ -694,7 +692,6 @@ fn a_failing_iteration_aborts_the_running_ones_in_the_history() {
 /// so its context object describes the child: its own `Execution.Id`, and the item as
 /// `Execution.Input`. Baton gives children the parent's context.
 #[test]
-#[ignore = "bug: Distributed Map children see the parent's $$.Execution (Id, Input) instead of their own"]
 fn distributed_map_children_have_their_own_execution_context() {
     let processor = one(json!({"Type": "Pass", "End": true,
         "Parameters": {"id.$": "$$.Execution.Id", "input.$": "$$.Execution.Input"}}));
