@@ -1455,6 +1455,18 @@ impl Execution {
         }
     }
 
+    /// The `...StateAborted` event of the state a branch frame is in, if it has entered it and
+    /// AWS records one for its type.
+    fn aborted_type(&self, frame: &Frame) -> Option<T> {
+        if matches!(frame.phase, Phase::Enter) {
+            return None;
+        }
+        let state = block_of(&self.machine, &frame.block)?
+            .states
+            .get(frame.state.index())?;
+        T::aborted(state.kind.type_name())
+    }
+
     fn child_finished(&mut self, child: FrameId, result: Result<Value, StatesError>) {
         let Some(frame) = self.frames.get_mut(child).and_then(Option::take) else {
             return;
@@ -1529,7 +1541,30 @@ impl Execution {
                 if tolerated {
                     children.results[slot] = Some(err.to_output());
                 } else {
+                    // AWS records the failing branch's state and every running sibling as
+                    // aborted (MapIterationAborted, then its state's ...StateAborted), all
+                    // following the event that failed.
+                    let recorded =
+                        !children.distributed && !self.frame(parent).is_some_and(|f| f.silent);
+                    let fail_prev = frame.last_event;
+                    if recorded && let Some(ty) = self.aborted_type(&frame) {
+                        self.record(fail_prev, ty, None);
+                    }
                     for c in std::mem::take(&mut children.running) {
+                        if recorded && let Some(sibling) = self.frame(c) {
+                            let ty = self.aborted_type(sibling);
+                            let index = sibling.parent.map_or(0, |(_, s)| s);
+                            if is_map {
+                                self.record(
+                                    fail_prev,
+                                    T::MapIterationAborted,
+                                    Some(json!({"index": index, "name": state.name})),
+                                );
+                            }
+                            if let Some(ty) = ty {
+                                self.record(fail_prev, ty, None);
+                            }
+                        }
                         self.kill(c);
                     }
                     let thresholds = children.tolerated_count.is_some()

@@ -17,10 +17,12 @@ pub enum HistoryEventType {
     PassStateExited,
     TaskStateEntered,
     TaskStateExited,
+    TaskStateAborted,
     ChoiceStateEntered,
     ChoiceStateExited,
     WaitStateEntered,
     WaitStateExited,
+    WaitStateAborted,
     SucceedStateEntered,
     SucceedStateExited,
     FailStateEntered,
@@ -75,10 +77,12 @@ impl HistoryEventType {
             PassStateExited => "PassStateExited",
             TaskStateEntered => "TaskStateEntered",
             TaskStateExited => "TaskStateExited",
+            TaskStateAborted => "TaskStateAborted",
             ChoiceStateEntered => "ChoiceStateEntered",
             ChoiceStateExited => "ChoiceStateExited",
             WaitStateEntered => "WaitStateEntered",
             WaitStateExited => "WaitStateExited",
+            WaitStateAborted => "WaitStateAborted",
             SucceedStateEntered => "SucceedStateEntered",
             SucceedStateExited => "SucceedStateExited",
             FailStateEntered => "FailStateEntered",
@@ -164,6 +168,8 @@ impl HistoryEventType {
             | ParallelStateSucceeded
             | ParallelStateFailed
             | ParallelStateAborted
+            | TaskStateAborted
+            | WaitStateAborted
             | MapStateSucceeded
             | MapStateFailed
             | MapStateAborted
@@ -186,6 +192,19 @@ impl HistoryEventType {
             "Map" => MapStateEntered,
             _ => PassStateEntered,
         }
+    }
+
+    /// The `...StateAborted` type of a state type, for the states AWS records it for (those that
+    /// can be in flight when a sibling branch or iteration fails).
+    pub fn aborted(state_type: &str) -> Option<Self> {
+        use HistoryEventType::*;
+        Some(match state_type {
+            "Task" => TaskStateAborted,
+            "Wait" => WaitStateAborted,
+            "Parallel" => ParallelStateAborted,
+            "Map" => MapStateAborted,
+            _ => return None,
+        })
     }
 
     /// The `...StateExited` type of a state type (Fail states never exit).

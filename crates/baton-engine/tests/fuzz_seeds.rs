@@ -27,7 +27,12 @@ fn bytes(definition: &[u8], input: &[u8]) -> Vec<u8> {
 fn fuzz_seeds_run_without_panicking() {
     let mut n = 0;
     for entry in std::fs::read_dir(repo("fuzz/seeds")).unwrap() {
-        let definition = std::fs::read(entry.unwrap().path()).unwrap();
+        let path = entry.unwrap().path();
+        // subfolders (`fuzz/seeds/jsonata_*`) hold the seeds of the JSONata targets
+        if path.is_dir() {
+            continue;
+        }
+        let definition = std::fs::read(path).unwrap();
         for input in [
             &b""[..],
             b"{}",

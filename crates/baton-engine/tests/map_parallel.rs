@@ -214,11 +214,14 @@ fn a_failing_iteration_fails_the_map_with_its_error() {
     // Remaining iterations never start.
     assert_eq!(tasks.calls.len(), 2);
     let t = types(&ex);
+    // The failing iteration's state is recorded as aborted (conformance/sfn:
+    // test_service_lambda_map_timeout).
     assert_eq!(
-        &t[t.len() - 4..],
+        &t[t.len() - 5..],
         [
             "TaskFailed",
             "MapIterationFailed",
+            "TaskStateAborted",
             "MapStateFailed",
             "ExecutionFailed"
         ]
@@ -429,9 +432,15 @@ fn a_failing_branch_fails_the_parallel_with_the_branch_error() {
         ("Branch.Error", Some("b1"))
     );
     let t = types(&ex);
+    // The waiting sibling is recorded as aborted; a Fail state has no Aborted event.
     assert_eq!(
-        &t[t.len() - 3..],
-        ["FailStateEntered", "ParallelStateFailed", "ExecutionFailed"]
+        &t[t.len() - 4..],
+        [
+            "FailStateEntered",
+            "WaitStateAborted",
+            "ParallelStateFailed",
+            "ExecutionFailed"
+        ]
     );
     // The slow branch was stopped: the execution ended at once.
     assert_eq!(offsets(&ex, "ExecutionFailed"), [0]);
@@ -656,10 +665,8 @@ fn distributed_map_exited_follows_map_run_started() {
 
 /// conformance/sfn: test_service_lambda_map_timeout (an inline Map whose four iterations' tasks
 /// time out together) records, after the first MapIterationFailed, a TaskStateAborted and a
-/// MapIterationAborted for each iteration still running, then MapStateFailed. Baton has no
-/// `...StateAborted` events and records nothing for the iterations it stops.
+/// MapIterationAborted for each iteration still running, then MapStateFailed.
 #[test]
-#[ignore = "bug: stopping sibling iterations records no TaskStateAborted/MapIterationAborted events"]
 fn a_failing_iteration_aborts_the_running_ones_in_the_history() {
     let def = map(json!({}), task_item());
     let mut m = Manual::start(&def, json!([1, 2]));
@@ -672,18 +679,31 @@ fn a_failing_iteration_aborts_the_running_ones_in_the_history() {
             error: baton_engine::StatesError::new("E", "first"),
         },
     );
+    // As conformance/sfn records it (test_service_lambda_map_timeout): the failing
+    // iteration's state aborted, then each running sibling's MapIterationAborted and
+    // ...StateAborted, all following the failed event.
     let t = types(&m.ex);
-    let tail: Vec<&str> = t[t.len() - 5..].to_vec();
+    let tail: Vec<&str> = t[t.len() - 6..].to_vec();
     assert_eq!(
         tail,
         [
             "MapIterationFailed",
             "TaskStateAborted",
             "MapIterationAborted",
+            "TaskStateAborted",
             "MapStateFailed",
             "ExecutionFailed"
         ]
     );
+    let events = aws_events(&m.ex);
+    let failed_id = events
+        .iter()
+        .find(|e| e["type"] == json!("TaskFailed"))
+        .map(|e| e["id"].clone())
+        .unwrap();
+    for e in &events[events.len() - 6..events.len() - 1] {
+        assert_eq!(e["previousEventId"], failed_id, "{e}");
+    }
 }
 
 /// Each item of a Distributed Map runs as a child workflow execution with its own execution
