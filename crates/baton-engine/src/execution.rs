@@ -31,6 +31,9 @@ type StateRef = (Arc<StateMachine>, usize, Vec<(usize, usize)>);
 /// The largest payload (input, output, result) Step Functions accepts: 256 KiB.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
+/// The most bytes all of an execution's variables may hold: 10 MiB.
+pub const MAX_VARIABLES_BYTES: usize = 10 * 1024 * 1024;
+
 /// The most events a Standard execution's history may hold; the last is its ExecutionFailed.
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
@@ -1968,6 +1971,42 @@ impl Execution {
 
     // ----- leaving states -----
 
+    /// AWS's variable quotas: 256 KiB per variable, 256 KiB per `Assign`, 10 MiB for all the
+    /// variables an execution holds (here: all those visible where the state assigns). The
+    /// error's name is AWS's for payloads; its name for variables is not recorded.
+    fn check_variable_sizes(&self, fid: FrameId, assigned: &Map) -> Result<(), StatesError> {
+        let too_big = |what: String| {
+            Err(StatesError::new(
+                error::DATA_LIMIT_EXCEEDED,
+                format!("{what} exceeds the maximum number of bytes service limit."),
+            ))
+        };
+        let mut total = 0usize;
+        for (name, value) in assigned {
+            if !value.json_len_within(MAX_PAYLOAD_BYTES) {
+                return too_big(format!("The variable '{name}'"));
+            }
+            total += value.json_len();
+        }
+        if total > MAX_PAYLOAD_BYTES {
+            return too_big("The variables assigned by this state".into());
+        }
+        if let Some(frame) = self.frame(fid) {
+            let mut visible = frame.vars.flatten();
+            visible.extend(assigned.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // Each variable is at most 256 KiB, so only more than 40 of them can pass 10 MiB.
+            let all: usize = if visible.len() * MAX_PAYLOAD_BYTES <= MAX_VARIABLES_BYTES {
+                0
+            } else {
+                visible.values().map(Value::json_len).sum()
+            };
+            if all > MAX_VARIABLES_BYTES {
+                return too_big("The execution's variables".into());
+            }
+        }
+        Ok(())
+    }
+
     fn exit(
         &mut self,
         fid: FrameId,
@@ -1984,6 +2023,12 @@ impl Execution {
                     state.name
                 ),
             );
+            self.state_failed(fid, state, err);
+            return;
+        }
+        if let Some(a) = &assigned
+            && let Err(err) = self.check_variable_sizes(fid, a)
+        {
             self.state_failed(fid, state, err);
             return;
         }

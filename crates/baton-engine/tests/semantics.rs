@@ -1614,3 +1614,15 @@ fn heartbeats_restart_the_heartbeat_timeout() {
         json!({"workerName": "w1"})
     );
 }
+
+/// Variable quotas (design reference: 256 KiB per variable and per Assign).
+#[test]
+fn oversized_variables_fail_the_state() {
+    let big = "x".repeat(200 * 1024);
+    let one = pass(json!({"Assign": {"v": big.clone() + &big}}));
+    assert_eq!(run_err(&one, json!({})).error, "States.DataLimitExceeded");
+    let two = pass(json!({"Assign": {"a": big.clone(), "b": big.clone()}}));
+    assert_eq!(run_err(&two, json!({})).error, "States.DataLimitExceeded");
+    let fine = pass(json!({"Assign": {"a": big}}));
+    run_ok(&fine, json!({}));
+}
