@@ -1,0 +1,333 @@
+//! Persistence behind one contract, [`Store`]: state machines, executions (with the engine's
+//! snapshot as opaque bytes), their history, durable timers and pending tasks.
+//!
+//! The contract is built for several nodes sharing one database (PostgreSQL, later) as much as
+//! for one process on SQLite:
+//!
+//! - **Fencing.** Every execution carries a `version`. A [`Transition`] names the version it was
+//!   computed from; the store applies it only if that is still the current version, then bumps it.
+//!   A node that lost an execution to another (or a stale in-memory copy) can never overwrite a
+//!   newer state: its commit fails with [`StoreError::Fenced`].
+//! - **Leases.** A node works on the executions it has claimed ([`Store::claim_executions`]) until
+//!   its lease runs out; another node may then claim them. Leases decide who *should* work;
+//!   fencing guarantees correctness when two nodes briefly both do.
+//! - **One transition, one transaction.** The new snapshot, the history events, the timers set and
+//!   cleared, the tasks dispatched and finished and the status all commit together or not at all.
+//!   [`Store::commit`] takes a batch so that a backend can put many executions' transitions in one
+//!   database transaction (group commit): one fsync for the batch.
+//!
+//! Backends: [`MemoryStore`] (tests, Express executions) and [`SqliteStore`] (the default: one
+//! file, WAL). Every backend passes the same conformance suite (`tests/conformance.rs`).
+
+mod memory;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum StoreError {
+    /// A record with this key exists already (state machine name, execution name...).
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// No record with this key.
+    #[error("{0} does not exist")]
+    NotFound(String),
+    /// The transition was computed from an older version of the execution: someone else moved it
+    /// on (another node, or a replayed commit). Nothing was written.
+    #[error("execution {arn} is at version {actual}, not {expected}")]
+    Fenced {
+        /// The execution.
+        arn: String,
+        /// The version the transition was computed from.
+        expected: u64,
+        /// The version stored.
+        actual: u64,
+    },
+    /// History ids must continue the stored history without a gap.
+    #[error("history of {arn} ends at event {last}; the next event must be {}, not {got}", last + 1)]
+    HistoryGap {
+        /// The execution.
+        arn: String,
+        /// The last stored event id.
+        last: u64,
+        /// The id the transition tried to append.
+        got: u64,
+    },
+    /// The backend failed (I/O, corruption, a broken connection).
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+/// A store result.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A state machine (its current revision).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateMachineRecord {
+    /// `stateMachineArn`.
+    pub arn: String,
+    /// `name`, unique among state machines.
+    pub name: String,
+    /// The ASL definition, as given.
+    pub definition: String,
+    /// `roleArn`.
+    pub role_arn: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub workflow_type: String,
+    /// `creationDate`, milliseconds since the epoch.
+    pub created_millis: i64,
+    /// `revisionId` of the current definition.
+    pub revision_id: String,
+    /// Other settings (logging, tracing, description, tags) as JSON text.
+    pub config: String,
+}
+
+/// Where an execution stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExecutionStatus {
+    /// Running (possibly parked on a Wait or a task).
+    Running,
+    /// Ended in success.
+    Succeeded,
+    /// Ended in failure.
+    Failed,
+    /// Ran past its timeout.
+    TimedOut,
+    /// Stopped by `StopExecution`.
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+
+    /// From AWS's name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "RUNNING" => ExecutionStatus::Running,
+            "SUCCEEDED" => ExecutionStatus::Succeeded,
+            "FAILED" => ExecutionStatus::Failed,
+            "TIMED_OUT" => ExecutionStatus::TimedOut,
+            "ABORTED" => ExecutionStatus::Aborted,
+            _ => return None,
+        })
+    }
+}
+
+/// A request to start an execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewExecution {
+    /// `executionArn`.
+    pub arn: String,
+    /// The state machine it runs.
+    pub state_machine_arn: String,
+    /// `name`, unique per state machine.
+    pub name: String,
+    /// The input, as JSON text.
+    pub input: String,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// The engine's initial snapshot.
+    pub snapshot: Vec<u8>,
+}
+
+/// An execution as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRecord {
+    /// `executionArn`.
+    pub arn: String,
+    /// The state machine it runs.
+    pub state_machine_arn: String,
+    /// `name`.
+    pub name: String,
+    /// `status`.
+    pub status: ExecutionStatus,
+    /// The input, as JSON text.
+    pub input: String,
+    /// The output (JSON text), once succeeded.
+    pub output: Option<String>,
+    /// The error, once failed.
+    pub error: Option<String>,
+    /// The cause, once failed.
+    pub cause: Option<String>,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// `stopDate`, once ended.
+    pub stop_millis: Option<i64>,
+    /// Bumped by every committed transition (the fencing token).
+    pub version: u64,
+    /// The engine's state after the last committed transition.
+    pub snapshot: Vec<u8>,
+    /// The node working on it, if any.
+    pub owner: Option<String>,
+    /// Until when `owner` holds it (milliseconds since the epoch).
+    pub lease_until_millis: i64,
+}
+
+/// What [`Store::start_execution`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Started {
+    /// A new execution was stored.
+    Created(ExecutionRecord),
+    /// An execution with this name and the same input exists: StartExecution is idempotent.
+    Existing(ExecutionRecord),
+}
+
+/// One history event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryRecord {
+    /// 1-based id, contiguous within the execution.
+    pub id: u64,
+    /// `previousEventId`.
+    pub previous_event_id: u64,
+    /// Milliseconds since the epoch.
+    pub timestamp_millis: i64,
+    /// AWS's `HistoryEventType` name.
+    pub event_type: String,
+    /// The event's details object in AWS's shape, as JSON text (empty for none).
+    pub details: String,
+}
+
+/// A durable timer (Wait, retry interval, task timeout, heartbeat, execution timeout).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimerRecord {
+    /// The execution it belongs to.
+    pub execution_arn: String,
+    /// The engine's id of the timer.
+    pub timer_id: u64,
+    /// When it is due, milliseconds since the epoch.
+    pub fire_at_millis: i64,
+}
+
+/// A task waiting for someone else (an activity worker, a callback) to finish it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    /// The task token that names it in SendTaskSuccess/Failure/Heartbeat.
+    pub token: String,
+    /// The execution it belongs to.
+    pub execution_arn: String,
+    /// The engine's id of the task.
+    pub task_id: u64,
+    /// The resource: the activity ARN for activities.
+    pub resource: String,
+    /// The task's input, as JSON text.
+    pub input: String,
+    /// When it was dispatched, milliseconds since the epoch.
+    pub created_millis: i64,
+    /// The worker that took it (activities), if one has.
+    pub worker: Option<String>,
+}
+
+/// Everything one step of an execution changes, committed atomically.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Transition {
+    /// The execution.
+    pub execution_arn: String,
+    /// The version the step was computed from; the commit fails with [`StoreError::Fenced`]
+    /// unless it is still current.
+    pub expected_version: u64,
+    /// The engine's state after the step.
+    pub snapshot: Vec<u8>,
+    /// Events to append; their ids must continue the stored history.
+    pub events: Vec<HistoryRecord>,
+    /// The status after the step, with output/error/cause and stop time when it ended.
+    pub status: Option<Ending>,
+    /// Timers the step set.
+    pub timers_set: Vec<TimerRecord>,
+    /// Timers the step cleared (fired or cancelled), by id.
+    pub timers_cleared: Vec<u64>,
+    /// Tasks the step dispatched that others finish (activities, callbacks).
+    pub tasks_added: Vec<TaskRecord>,
+    /// Tasks the step is done with (answered, timed out, cancelled), by token.
+    pub tasks_removed: Vec<String>,
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    /// The final status.
+    pub status: ExecutionStatus,
+    /// The output (JSON text), on success.
+    pub output: Option<String>,
+    /// The error, on failure.
+    pub error: Option<String>,
+    /// The cause, on failure.
+    pub cause: Option<String>,
+    /// `stopDate`.
+    pub stop_millis: i64,
+}
+
+/// A page of a listing: which records come after `after` (by key), at most `limit` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page<'a> {
+    /// The last key of the previous page.
+    pub after: Option<&'a str>,
+    /// The most records to return.
+    pub limit: usize,
+}
+
+/// The storage contract every backend implements. Calls are synchronous: the runtime calls them
+/// from its own threads (a store's writer may batch them).
+pub trait Store: Send + Sync {
+    /// Stores a new state machine; [`StoreError::AlreadyExists`] when its name or ARN is taken.
+    fn create_state_machine(&self, machine: &StateMachineRecord) -> Result<()>;
+    /// Replaces a state machine's current revision (same ARN).
+    fn update_state_machine(&self, machine: &StateMachineRecord) -> Result<()>;
+    /// A state machine by ARN.
+    fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>>;
+    /// State machines in ARN order.
+    fn list_state_machines(&self, page: Page<'_>) -> Result<Vec<StateMachineRecord>>;
+    /// Deletes a state machine (its executions stay readable).
+    fn delete_state_machine(&self, arn: &str) -> Result<()>;
+
+    /// Stores a new execution at version 1, unless one with the same state machine and name
+    /// exists: then [`Started::Existing`] if its input is the same, else
+    /// [`StoreError::AlreadyExists`].
+    fn start_execution(&self, execution: &NewExecution) -> Result<Started>;
+    /// An execution by ARN.
+    fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>>;
+    /// A state machine's executions in ARN order, optionally of one status.
+    fn list_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<ExecutionStatus>,
+        page: Page<'_>,
+    ) -> Result<Vec<ExecutionRecord>>;
+    /// History events with ids in `after_id + 1 ..`, at most `limit`, in id order.
+    fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>>;
+
+    /// Commits transitions, each atomically, as one batch (one fsync where the backend can).
+    /// The result has one entry per transition: a fenced or malformed transition is rejected
+    /// alone and writes nothing; the others commit.
+    fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>>;
+
+    /// Running executions that no live lease holds (none, expired, or `node`'s own), claimed for
+    /// `node` until `lease_until_millis`, at most `limit`.
+    fn claim_executions(
+        &self,
+        node: &str,
+        now_millis: i64,
+        lease_until_millis: i64,
+        limit: usize,
+    ) -> Result<Vec<ExecutionRecord>>;
+    /// Extends `node`'s leases to `lease_until_millis`; returns how many it still holds.
+    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize>;
+
+    /// Timers due at or before `until_millis`, earliest first, at most `limit`.
+    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>>;
+
+    /// A pending task by token.
+    fn get_task(&self, token: &str) -> Result<Option<TaskRecord>>;
+    /// Gives the oldest task of `resource` that no worker has taken to `worker`.
+    fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>>;
+}

@@ -1,0 +1,322 @@
+//! [`MemoryStore`]: the contract in memory, for tests and Express executions.
+
+use crate::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+struct Inner {
+    machines: BTreeMap<String, StateMachineRecord>,
+    executions: BTreeMap<String, ExecutionRecord>,
+    /// (state machine ARN, name) -> execution ARN.
+    names: BTreeMap<(String, String), String>,
+    history: BTreeMap<String, Vec<HistoryRecord>>,
+    timers: BTreeMap<(String, u64), i64>,
+    /// (fire_at, execution, timer) for due-order scans.
+    timer_order: BTreeSet<(i64, String, u64)>,
+    tasks: BTreeMap<String, TaskRecord>,
+}
+
+/// The whole store in one mutex: simple, and as consistent as the contract asks.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
+        self.inner
+            .lock()
+            .map_err(|_| StoreError::Backend("a thread panicked holding the store".into()))
+    }
+}
+
+fn page<T: Clone>(items: impl Iterator<Item = (String, T)>, page: Page<'_>) -> Vec<T> {
+    items
+        .filter(|(k, _)| page.after.is_none_or(|a| k.as_str() > a))
+        .take(page.limit)
+        .map(|(_, v)| v)
+        .collect()
+}
+
+impl Inner {
+    fn check(&self, t: &Transition) -> Result<()> {
+        let ex = self
+            .executions
+            .get(&t.execution_arn)
+            .ok_or_else(|| StoreError::NotFound(t.execution_arn.clone()))?;
+        if ex.version != t.expected_version {
+            return Err(StoreError::Fenced {
+                arn: t.execution_arn.clone(),
+                expected: t.expected_version,
+                actual: ex.version,
+            });
+        }
+        let last = self
+            .history
+            .get(&t.execution_arn)
+            .map_or(0, |h| h.len() as u64);
+        for (i, e) in t.events.iter().enumerate() {
+            if e.id != last + 1 + i as u64 {
+                return Err(StoreError::HistoryGap {
+                    arn: t.execution_arn.clone(),
+                    last: last + i as u64,
+                    got: e.id,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, t: &Transition) -> u64 {
+        let arn = &t.execution_arn;
+        self.history
+            .entry(arn.clone())
+            .or_default()
+            .extend(t.events.iter().cloned());
+        for id in &t.timers_cleared {
+            if let Some(at) = self.timers.remove(&(arn.clone(), *id)) {
+                self.timer_order.remove(&(at, arn.clone(), *id));
+            }
+        }
+        for timer in &t.timers_set {
+            let key = (arn.clone(), timer.timer_id);
+            if let Some(old) = self.timers.insert(key, timer.fire_at_millis) {
+                self.timer_order.remove(&(old, arn.clone(), timer.timer_id));
+            }
+            self.timer_order
+                .insert((timer.fire_at_millis, arn.clone(), timer.timer_id));
+        }
+        for token in &t.tasks_removed {
+            self.tasks.remove(token);
+        }
+        for task in &t.tasks_added {
+            self.tasks.insert(task.token.clone(), task.clone());
+        }
+        let Some(ex) = self.executions.get_mut(arn) else {
+            return 0;
+        };
+        ex.version += 1;
+        ex.snapshot = t.snapshot.clone();
+        if let Some(end) = &t.status {
+            ex.status = end.status;
+            ex.output = end.output.clone();
+            ex.error = end.error.clone();
+            ex.cause = end.cause.clone();
+            ex.stop_millis = Some(end.stop_millis);
+            if end.status != ExecutionStatus::Running {
+                ex.owner = None;
+                ex.lease_until_millis = 0;
+                // An ended execution keeps no timers and no pending tasks.
+                let timers: Vec<(String, u64)> = self
+                    .timers
+                    .keys()
+                    .filter(|(a, _)| a == arn)
+                    .cloned()
+                    .collect();
+                for key in timers {
+                    if let Some(at) = self.timers.remove(&key) {
+                        self.timer_order.remove(&(at, key.0, key.1));
+                    }
+                }
+                self.tasks.retain(|_, task| &task.execution_arn != arn);
+            }
+        }
+        ex.version
+    }
+}
+
+impl Store for MemoryStore {
+    fn create_state_machine(&self, machine: &StateMachineRecord) -> Result<()> {
+        let mut s = self.lock()?;
+        if s.machines.contains_key(&machine.arn)
+            || s.machines.values().any(|m| m.name == machine.name)
+        {
+            return Err(StoreError::AlreadyExists(machine.arn.clone()));
+        }
+        s.machines.insert(machine.arn.clone(), machine.clone());
+        Ok(())
+    }
+
+    fn update_state_machine(&self, machine: &StateMachineRecord) -> Result<()> {
+        let mut s = self.lock()?;
+        match s.machines.get_mut(&machine.arn) {
+            Some(m) => {
+                *m = machine.clone();
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(machine.arn.clone())),
+        }
+    }
+
+    fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>> {
+        Ok(self.lock()?.machines.get(arn).cloned())
+    }
+
+    fn list_state_machines(&self, p: Page<'_>) -> Result<Vec<StateMachineRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.machines.iter().map(|(k, v)| (k.clone(), v.clone())),
+            p,
+        ))
+    }
+
+    fn delete_state_machine(&self, arn: &str) -> Result<()> {
+        match self.lock()?.machines.remove(arn) {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NotFound(arn.into())),
+        }
+    }
+
+    fn start_execution(&self, e: &NewExecution) -> Result<Started> {
+        let mut s = self.lock()?;
+        let key = (e.state_machine_arn.clone(), e.name.clone());
+        if let Some(existing) = s.names.get(&key).and_then(|a| s.executions.get(a)) {
+            return if existing.input == e.input {
+                Ok(Started::Existing(existing.clone()))
+            } else {
+                Err(StoreError::AlreadyExists(existing.arn.clone()))
+            };
+        }
+        if s.executions.contains_key(&e.arn) {
+            return Err(StoreError::AlreadyExists(e.arn.clone()));
+        }
+        let record = ExecutionRecord {
+            arn: e.arn.clone(),
+            state_machine_arn: e.state_machine_arn.clone(),
+            name: e.name.clone(),
+            status: ExecutionStatus::Running,
+            input: e.input.clone(),
+            output: None,
+            error: None,
+            cause: None,
+            start_millis: e.start_millis,
+            stop_millis: None,
+            version: 1,
+            snapshot: e.snapshot.clone(),
+            owner: None,
+            lease_until_millis: 0,
+        };
+        s.names.insert(key, e.arn.clone());
+        s.executions.insert(e.arn.clone(), record.clone());
+        Ok(Started::Created(record))
+    }
+
+    fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
+        Ok(self.lock()?.executions.get(arn).cloned())
+    }
+
+    fn list_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<ExecutionStatus>,
+        p: Page<'_>,
+    ) -> Result<Vec<ExecutionRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.executions
+                .iter()
+                .filter(|(_, e)| {
+                    e.state_machine_arn == state_machine_arn
+                        && status.is_none_or(|st| e.status == st)
+                })
+                .map(|(k, v)| (k.clone(), v.clone())),
+            p,
+        ))
+    }
+
+    fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {
+        let s = self.lock()?;
+        Ok(s.history.get(arn).map_or_else(Vec::new, |h| {
+            h.iter()
+                .skip(usize::try_from(after_id).unwrap_or(usize::MAX))
+                .take(limit)
+                .cloned()
+                .collect()
+        }))
+    }
+
+    fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
+        let mut s = self.lock()?;
+        Ok(batch
+            .iter()
+            .map(|t| s.check(t).map(|()| s.apply(t)))
+            .collect())
+    }
+
+    fn claim_executions(
+        &self,
+        node: &str,
+        now_millis: i64,
+        lease_until_millis: i64,
+        limit: usize,
+    ) -> Result<Vec<ExecutionRecord>> {
+        let mut s = self.lock()?;
+        let mut out = Vec::new();
+        for ex in s.executions.values_mut() {
+            if out.len() >= limit {
+                break;
+            }
+            let free = ex.owner.is_none()
+                || ex.owner.as_deref() == Some(node)
+                || ex.lease_until_millis <= now_millis;
+            if ex.status == ExecutionStatus::Running && free {
+                ex.owner = Some(node.to_string());
+                ex.lease_until_millis = lease_until_millis;
+                out.push(ex.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize> {
+        let mut s = self.lock()?;
+        let mut n = 0;
+        for ex in s.executions.values_mut() {
+            if ex.owner.as_deref() == Some(node) && ex.lease_until_millis > now_millis {
+                ex.lease_until_millis = lease_until_millis;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>> {
+        let s = self.lock()?;
+        Ok(s.timer_order
+            .iter()
+            .take_while(|(at, _, _)| *at <= until_millis)
+            .take(limit)
+            .map(|(at, arn, id)| TimerRecord {
+                execution_arn: arn.clone(),
+                timer_id: *id,
+                fire_at_millis: *at,
+            })
+            .collect())
+    }
+
+    fn get_task(&self, token: &str) -> Result<Option<TaskRecord>> {
+        Ok(self.lock()?.tasks.get(token).cloned())
+    }
+
+    fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>> {
+        let mut s = self.lock()?;
+        let oldest = s
+            .tasks
+            .values()
+            .filter(|t| t.resource == resource && t.worker.is_none())
+            .min_by(|a, b| (a.created_millis, &a.token).cmp(&(b.created_millis, &b.token)))
+            .map(|t| t.token.clone());
+        Ok(oldest.and_then(|token| {
+            s.tasks.get_mut(&token).map(|t| {
+                t.worker = Some(worker.to_string());
+                t.clone()
+            })
+        }))
+    }
+}

@@ -1,0 +1,609 @@
+//! [`SqliteStore`]: the default backend, one SQLite file in WAL mode.
+//!
+//! One connection serialises all access (SQLite has one writer anyway); [`Store::commit`] puts
+//! a whole batch in one transaction, each transition inside a savepoint so that a fenced one is
+//! rolled back alone. `synchronous=FULL` makes every committed batch survive power loss as
+//! well as `kill -9`.
+
+use crate::*;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS state_machines (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    workflow_type TEXT NOT NULL,
+    created_millis INTEGER NOT NULL,
+    revision_id TEXT NOT NULL,
+    config TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    start_millis INTEGER NOT NULL,
+    stop_millis INTEGER,
+    version INTEGER NOT NULL,
+    snapshot BLOB NOT NULL,
+    owner TEXT,
+    lease_until_millis INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (state_machine_arn, name)
+);
+CREATE INDEX IF NOT EXISTS executions_running ON executions (status, lease_until_millis);
+CREATE TABLE IF NOT EXISTS history (
+    execution_arn TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    previous_event_id INTEGER NOT NULL,
+    timestamp_millis INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    details TEXT NOT NULL,
+    PRIMARY KEY (execution_arn, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS timers (
+    execution_arn TEXT NOT NULL,
+    timer_id INTEGER NOT NULL,
+    fire_at_millis INTEGER NOT NULL,
+    PRIMARY KEY (execution_arn, timer_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS timers_due ON timers (fire_at_millis);
+CREATE TABLE IF NOT EXISTS tasks (
+    token TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    resource TEXT NOT NULL,
+    input TEXT NOT NULL,
+    created_millis INTEGER NOT NULL,
+    worker TEXT
+);
+CREATE INDEX IF NOT EXISTS tasks_by_resource ON tasks (resource, worker, created_millis);
+CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks (execution_arn);
+";
+
+/// The SQLite backend.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn machine_row(r: &Row<'_>) -> rusqlite::Result<StateMachineRecord> {
+    Ok(StateMachineRecord {
+        arn: r.get(0)?,
+        name: r.get(1)?,
+        definition: r.get(2)?,
+        role_arn: r.get(3)?,
+        workflow_type: r.get(4)?,
+        created_millis: r.get(5)?,
+        revision_id: r.get(6)?,
+        config: r.get(7)?,
+    })
+}
+
+const MACHINE_COLUMNS: &str =
+    "arn, name, definition, role_arn, workflow_type, created_millis, revision_id, config";
+
+const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, output, error, \
+     cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis";
+
+fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
+    let status: String = r.get(3)?;
+    Ok(ExecutionRecord {
+        arn: r.get(0)?,
+        state_machine_arn: r.get(1)?,
+        name: r.get(2)?,
+        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
+        input: r.get(4)?,
+        output: r.get(5)?,
+        error: r.get(6)?,
+        cause: r.get(7)?,
+        start_millis: r.get(8)?,
+        stop_millis: r.get(9)?,
+        version: to_u64(r.get(10)?),
+        snapshot: r.get(11)?,
+        owner: r.get(12)?,
+        lease_until_millis: r.get(13)?,
+    })
+}
+
+fn task_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+    Ok(TaskRecord {
+        token: r.get(0)?,
+        execution_arn: r.get(1)?,
+        task_id: to_u64(r.get(2)?),
+        resource: r.get(3)?,
+        input: r.get(4)?,
+        created_millis: r.get(5)?,
+        worker: r.get(6)?,
+    })
+}
+
+const TASK_COLUMNS: &str = "token, execution_arn, task_id, resource, input, created_millis, worker";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in this file.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::with(Connection::open(path).map_err(backend)?)
+    }
+
+    /// A store in memory (tests).
+    pub fn in_memory() -> Result<Self> {
+        Self::with(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn with(conn: Connection) -> Result<Self> {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = OFF;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("a thread panicked holding the store".into()))
+    }
+}
+
+fn check(conn: &Connection, t: &Transition) -> Result<()> {
+    let version: Option<i64> = conn
+        .prepare_cached("SELECT version FROM executions WHERE arn = ?1")
+        .and_then(|mut s| {
+            s.query_row(params![t.execution_arn], |r| r.get(0))
+                .optional()
+        })
+        .map_err(backend)?;
+    let Some(version) = version.map(to_u64) else {
+        return Err(StoreError::NotFound(t.execution_arn.clone()));
+    };
+    if version != t.expected_version {
+        return Err(StoreError::Fenced {
+            arn: t.execution_arn.clone(),
+            expected: t.expected_version,
+            actual: version,
+        });
+    }
+    let last: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM history WHERE execution_arn = ?1")
+        .and_then(|mut s| s.query_row(params![t.execution_arn], |r| r.get(0)))
+        .map_err(backend)?;
+    let last = to_u64(last);
+    for (i, e) in t.events.iter().enumerate() {
+        if e.id != last + 1 + i as u64 {
+            return Err(StoreError::HistoryGap {
+                arn: t.execution_arn.clone(),
+                last: last + i as u64,
+                got: e.id,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
+    let arn = &t.execution_arn;
+    {
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO history (execution_arn, id, previous_event_id, timestamp_millis, \
+             event_type, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for e in &t.events {
+            insert.execute(params![
+                arn,
+                to_i64(e.id),
+                to_i64(e.previous_event_id),
+                e.timestamp_millis,
+                e.event_type,
+                e.details
+            ])?;
+        }
+    }
+    {
+        let mut clear =
+            conn.prepare_cached("DELETE FROM timers WHERE execution_arn = ?1 AND timer_id = ?2")?;
+        for id in &t.timers_cleared {
+            clear.execute(params![arn, to_i64(*id)])?;
+        }
+        let mut set = conn.prepare_cached(
+            "INSERT OR REPLACE INTO timers (execution_arn, timer_id, fire_at_millis) \
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for timer in &t.timers_set {
+            set.execute(params![arn, to_i64(timer.timer_id), timer.fire_at_millis])?;
+        }
+    }
+    {
+        let mut remove = conn.prepare_cached("DELETE FROM tasks WHERE token = ?1")?;
+        for token in &t.tasks_removed {
+            remove.execute(params![token])?;
+        }
+        let mut add = conn.prepare_cached(
+            "INSERT OR REPLACE INTO tasks (token, execution_arn, task_id, resource, input, \
+             created_millis, worker) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for task in &t.tasks_added {
+            add.execute(params![
+                task.token,
+                arn,
+                to_i64(task.task_id),
+                task.resource,
+                task.input,
+                task.created_millis,
+                task.worker
+            ])?;
+        }
+    }
+    match &t.status {
+        None => {
+            conn.prepare_cached(
+                "UPDATE executions SET version = version + 1, snapshot = ?2 WHERE arn = ?1",
+            )?
+            .execute(params![arn, t.snapshot])?;
+        }
+        Some(end) => {
+            let ended = end.status != ExecutionStatus::Running;
+            conn.prepare_cached(
+                "UPDATE executions SET version = version + 1, snapshot = ?2, status = ?3, \
+                 output = ?4, error = ?5, cause = ?6, stop_millis = ?7, \
+                 owner = CASE WHEN ?8 THEN NULL ELSE owner END, \
+                 lease_until_millis = CASE WHEN ?8 THEN 0 ELSE lease_until_millis END \
+                 WHERE arn = ?1",
+            )?
+            .execute(params![
+                arn,
+                t.snapshot,
+                end.status.as_str(),
+                end.output,
+                end.error,
+                end.cause,
+                end.stop_millis,
+                ended
+            ])?;
+            if ended {
+                // An ended execution keeps no timers and no pending tasks.
+                conn.prepare_cached("DELETE FROM timers WHERE execution_arn = ?1")?
+                    .execute(params![arn])?;
+                conn.prepare_cached("DELETE FROM tasks WHERE execution_arn = ?1")?
+                    .execute(params![arn])?;
+            }
+        }
+    }
+    let version: i64 = conn
+        .prepare_cached("SELECT version FROM executions WHERE arn = ?1")?
+        .query_row(params![arn], |r| r.get(0))?;
+    Ok(to_u64(version))
+}
+
+impl Store for SqliteStore {
+    fn create_state_machine(&self, m: &StateMachineRecord) -> Result<()> {
+        let conn = self.conn()?;
+        let taken: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM state_machines WHERE arn = ?1 OR name = ?2)",
+                params![m.arn, m.name],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        if taken {
+            return Err(StoreError::AlreadyExists(m.arn.clone()));
+        }
+        conn.execute(
+            &format!("INSERT INTO state_machines ({MACHINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            params![
+                m.arn,
+                m.name,
+                m.definition,
+                m.role_arn,
+                m.workflow_type,
+                m.created_millis,
+                m.revision_id,
+                m.config
+            ],
+        )
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    fn update_state_machine(&self, m: &StateMachineRecord) -> Result<()> {
+        let n = self
+            .conn()?
+            .execute(
+                "UPDATE state_machines SET definition = ?2, role_arn = ?3, revision_id = ?4, \
+                 config = ?5 WHERE arn = ?1",
+                params![m.arn, m.definition, m.role_arn, m.revision_id, m.config],
+            )
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(m.arn.clone()));
+        }
+        Ok(())
+    }
+
+    fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>> {
+        self.conn()?
+            .query_row(
+                &format!("SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn = ?1"),
+                params![arn],
+                machine_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_state_machines(&self, page: Page<'_>) -> Result<Vec<StateMachineRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn > ?1 ORDER BY arn LIMIT ?2"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+                machine_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn delete_state_machine(&self, arn: &str) -> Result<()> {
+        let n = self
+            .conn()?
+            .execute("DELETE FROM state_machines WHERE arn = ?1", params![arn])
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(arn.into()));
+        }
+        Ok(())
+    }
+
+    fn start_execution(&self, e: &NewExecution) -> Result<Started> {
+        let conn = self.conn()?;
+        let existing = conn
+            .query_row(
+                &format!(
+                    "SELECT {EXECUTION_COLUMNS} FROM executions \
+                     WHERE (state_machine_arn = ?1 AND name = ?2) OR arn = ?3"
+                ),
+                params![e.state_machine_arn, e.name, e.arn],
+                execution_row,
+            )
+            .optional()
+            .map_err(backend)?;
+        if let Some(existing) = existing {
+            return if existing.input == e.input
+                && existing.state_machine_arn == e.state_machine_arn
+                && existing.name == e.name
+            {
+                Ok(Started::Existing(existing))
+            } else {
+                Err(StoreError::AlreadyExists(existing.arn))
+            };
+        }
+        conn.execute(
+            "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
+             version, snapshot, lease_until_millis) VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0)",
+            params![
+                e.arn,
+                e.state_machine_arn,
+                e.name,
+                e.input,
+                e.start_millis,
+                e.snapshot
+            ],
+        )
+        .map_err(backend)?;
+        Ok(Started::Created(ExecutionRecord {
+            arn: e.arn.clone(),
+            state_machine_arn: e.state_machine_arn.clone(),
+            name: e.name.clone(),
+            status: ExecutionStatus::Running,
+            input: e.input.clone(),
+            output: None,
+            error: None,
+            cause: None,
+            start_millis: e.start_millis,
+            stop_millis: None,
+            version: 1,
+            snapshot: e.snapshot.clone(),
+            owner: None,
+            lease_until_millis: 0,
+        }))
+    }
+
+    fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
+        self.conn()?
+            .query_row(
+                &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"),
+                params![arn],
+                execution_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<ExecutionStatus>,
+        page: Page<'_>,
+    ) -> Result<Vec<ExecutionRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 \
+                 AND (?2 IS NULL OR status = ?2) AND arn > ?3 ORDER BY arn LIMIT ?4"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    state_machine_arn,
+                    status.map(ExecutionStatus::as_str),
+                    page.after.unwrap_or(""),
+                    to_i64(page.limit as u64)
+                ],
+                execution_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, previous_event_id, timestamp_millis, event_type, details FROM history \
+                 WHERE execution_arn = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![arn, to_i64(after_id), to_i64(limit as u64)], |r| {
+                Ok(HistoryRecord {
+                    id: to_u64(r.get(0)?),
+                    previous_event_id: to_u64(r.get(1)?),
+                    timestamp_millis: r.get(2)?,
+                    event_type: r.get(3)?,
+                    details: r.get(4)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(backend)?;
+        let mut results = Vec::with_capacity(batch.len());
+        for t in batch {
+            let sp = tx.savepoint().map_err(backend)?;
+            let outcome = check(&sp, t).and_then(|()| apply(&sp, t).map_err(backend));
+            match outcome {
+                Ok(version) => {
+                    sp.commit().map_err(backend)?;
+                    results.push(Ok(version));
+                }
+                Err(e) => {
+                    // Dropping the savepoint rolls this transition back alone.
+                    drop(sp);
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit().map_err(backend)?;
+        Ok(results)
+    }
+
+    fn claim_executions(
+        &self,
+        node: &str,
+        now_millis: i64,
+        lease_until_millis: i64,
+        limit: usize,
+    ) -> Result<Vec<ExecutionRecord>> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let claimed = {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "UPDATE executions SET owner = ?1, lease_until_millis = ?2 \
+                     WHERE arn IN (SELECT arn FROM executions WHERE status = 'RUNNING' \
+                     AND (owner IS NULL OR owner = ?1 OR lease_until_millis <= ?3) LIMIT ?4) \
+                     RETURNING {EXECUTION_COLUMNS}"
+                ))
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(
+                    params![node, lease_until_millis, now_millis, to_i64(limit as u64)],
+                    execution_row,
+                )
+                .map_err(backend)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(backend)?
+        };
+        tx.commit().map_err(backend)?;
+        Ok(claimed)
+    }
+
+    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize> {
+        self.conn()?
+            .execute(
+                "UPDATE executions SET lease_until_millis = ?2 \
+                 WHERE owner = ?1 AND lease_until_millis > ?3",
+                params![node, lease_until_millis, now_millis],
+            )
+            .map_err(backend)
+    }
+
+    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
+                 WHERE fire_at_millis <= ?1 ORDER BY fire_at_millis, execution_arn, timer_id \
+                 LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![until_millis, to_i64(limit as u64)], |r| {
+                Ok(TimerRecord {
+                    execution_arn: r.get(0)?,
+                    timer_id: to_u64(r.get(1)?),
+                    fire_at_millis: r.get(2)?,
+                })
+            })
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn get_task(&self, token: &str) -> Result<Option<TaskRecord>> {
+        self.conn()?
+            .query_row(
+                &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE token = ?1"),
+                params![token],
+                task_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>> {
+        self.conn()?
+            .query_row(
+                &format!(
+                    "UPDATE tasks SET worker = ?2 WHERE token = (SELECT token FROM tasks \
+                     WHERE resource = ?1 AND worker IS NULL ORDER BY created_millis, token LIMIT 1) \
+                     RETURNING {TASK_COLUMNS}"
+                ),
+                params![resource, worker],
+                task_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+}

@@ -1,0 +1,455 @@
+//! The storage contract's conformance suite: every backend runs every case.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use baton_store::*;
+use std::path::PathBuf;
+
+fn machine(name: &str) -> StateMachineRecord {
+    StateMachineRecord {
+        arn: format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}"),
+        name: name.into(),
+        definition: r#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}"#.into(),
+        role_arn: "arn:aws:iam::123456789012:role/r".into(),
+        workflow_type: "STANDARD".into(),
+        created_millis: 1_000,
+        revision_id: "r1".into(),
+        config: "{}".into(),
+    }
+}
+
+const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+
+fn new_execution(name: &str, input: &str) -> NewExecution {
+    NewExecution {
+        arn: format!("arn:aws:states:us-east-1:123456789012:execution:m:{name}"),
+        state_machine_arn: SM.into(),
+        name: name.into(),
+        input: input.into(),
+        start_millis: 2_000,
+        snapshot: vec![0],
+    }
+}
+
+fn started(store: &dyn Store, name: &str) -> ExecutionRecord {
+    match store.start_execution(&new_execution(name, "{}")).unwrap() {
+        Started::Created(r) => r,
+        Started::Existing(r) => panic!("{} existed", r.arn),
+    }
+}
+
+fn event(id: u64, ty: &str) -> HistoryRecord {
+    HistoryRecord {
+        id,
+        previous_event_id: id.saturating_sub(1),
+        timestamp_millis: 2_000 + id as i64,
+        event_type: ty.into(),
+        details: "{}".into(),
+    }
+}
+
+fn step(arn: &str, version: u64, events: Vec<HistoryRecord>) -> Transition {
+    Transition {
+        execution_arn: arn.into(),
+        expected_version: version,
+        snapshot: vec![version as u8 + 1],
+        events,
+        ..Transition::default()
+    }
+}
+
+fn one(store: &dyn Store, t: Transition) -> Result<u64> {
+    store.commit(&[t]).unwrap().pop().unwrap()
+}
+
+fn state_machines(store: &dyn Store) {
+    let a = machine("a");
+    store.create_state_machine(&a).unwrap();
+    assert!(matches!(
+        store.create_state_machine(&a),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let mut same_name = machine("a");
+    same_name.arn.push_str("-other");
+    assert!(matches!(
+        store.create_state_machine(&same_name),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    store.create_state_machine(&machine("b")).unwrap();
+    store.create_state_machine(&machine("c")).unwrap();
+    assert_eq!(store.get_state_machine(&a.arn).unwrap(), Some(a.clone()));
+    let first = store
+        .list_state_machines(Page {
+            after: None,
+            limit: 2,
+        })
+        .unwrap();
+    assert_eq!(
+        first.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    let rest = store
+        .list_state_machines(Page {
+            after: Some(&first[1].arn),
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    let mut updated = a.clone();
+    updated.revision_id = "r2".into();
+    store.update_state_machine(&updated).unwrap();
+    assert_eq!(
+        store
+            .get_state_machine(&a.arn)
+            .unwrap()
+            .unwrap()
+            .revision_id,
+        "r2"
+    );
+    store.delete_state_machine(&a.arn).unwrap();
+    assert_eq!(store.get_state_machine(&a.arn).unwrap(), None);
+    assert!(matches!(
+        store.delete_state_machine(&a.arn),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.update_state_machine(&a),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn idempotent_start(store: &dyn Store) {
+    let first = started(store, "e1");
+    assert_eq!(first.version, 1);
+    assert_eq!(first.status, ExecutionStatus::Running);
+    match store.start_execution(&new_execution("e1", "{}")).unwrap() {
+        Started::Existing(r) => assert_eq!(r.arn, first.arn),
+        Started::Created(_) => panic!("started twice"),
+    }
+    assert!(matches!(
+        store.start_execution(&new_execution("e1", r#"{"other":1}"#)),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    started(store, "e2");
+    let all = store
+        .list_executions(
+            SM,
+            None,
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    let running = store
+        .list_executions(
+            SM,
+            Some(ExecutionStatus::Succeeded),
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .unwrap();
+    assert!(running.is_empty());
+}
+
+fn commits_are_fenced_and_contiguous(store: &dyn Store) {
+    let ex = started(store, "e");
+    let v2 = one(
+        store,
+        step(
+            &ex.arn,
+            1,
+            vec![event(1, "ExecutionStarted"), event(2, "PassStateEntered")],
+        ),
+    )
+    .unwrap();
+    assert_eq!(v2, 2);
+    // A stale copy (version 1) cannot write.
+    assert_eq!(
+        one(store, step(&ex.arn, 1, vec![event(3, "PassStateExited")])),
+        Err(StoreError::Fenced {
+            arn: ex.arn.clone(),
+            expected: 1,
+            actual: 2
+        })
+    );
+    // Ids must continue the history.
+    assert!(matches!(
+        one(store, step(&ex.arn, 2, vec![event(4, "PassStateExited")])),
+        Err(StoreError::HistoryGap {
+            last: 2,
+            got: 4,
+            ..
+        })
+    ));
+    // In one batch, a rejected transition writes nothing and does not stop the others.
+    let other = started(store, "other");
+    let results = store
+        .commit(&[
+            step(&ex.arn, 7, vec![event(3, "Bogus")]),
+            step(&other.arn, 1, vec![event(1, "ExecutionStarted")]),
+            step(&ex.arn, 2, vec![event(3, "PassStateExited")]),
+        ])
+        .unwrap();
+    assert!(matches!(results[0], Err(StoreError::Fenced { .. })));
+    assert_eq!(results[1], Ok(2));
+    assert_eq!(results[2], Ok(3));
+    let history = store.history(&ex.arn, 0, 100).unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["ExecutionStarted", "PassStateEntered", "PassStateExited"]
+    );
+    assert_eq!(
+        store.history(&ex.arn, 1, 1).unwrap(),
+        vec![event(2, "PassStateEntered")]
+    );
+    let stored = store.get_execution(&ex.arn).unwrap().unwrap();
+    assert_eq!((stored.version, stored.snapshot), (3, vec![3]));
+    assert!(matches!(
+        one(store, step("arn:missing", 1, vec![])),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn endings(store: &dyn Store) {
+    let ex = started(store, "e");
+    let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
+    t.timers_set = vec![TimerRecord {
+        execution_arn: ex.arn.clone(),
+        timer_id: 1,
+        fire_at_millis: 5_000,
+    }];
+    one(store, t).unwrap();
+    let mut end = step(&ex.arn, 2, vec![event(2, "ExecutionSucceeded")]);
+    end.status = Some(Ending {
+        status: ExecutionStatus::Succeeded,
+        output: Some(r#"{"ok":true}"#.into()),
+        error: None,
+        cause: None,
+        stop_millis: 3_000,
+    });
+    one(store, end).unwrap();
+    let stored = store.get_execution(&ex.arn).unwrap().unwrap();
+    assert_eq!(stored.status, ExecutionStatus::Succeeded);
+    assert_eq!(stored.output.as_deref(), Some(r#"{"ok":true}"#));
+    assert_eq!(stored.stop_millis, Some(3_000));
+    // An ended execution keeps no timers and is never claimed.
+    assert!(store.due_timers(i64::MAX, 10).unwrap().is_empty());
+    assert!(
+        store
+            .claim_executions("n1", 0, 10_000, 10)
+            .unwrap()
+            .is_empty()
+    );
+    let succeeded = store
+        .list_executions(
+            SM,
+            Some(ExecutionStatus::Succeeded),
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(succeeded.len(), 1);
+}
+
+fn timers(store: &dyn Store) {
+    let a = started(store, "a");
+    let b = started(store, "b");
+    let timer = |arn: &str, id, at| TimerRecord {
+        execution_arn: arn.to_string(),
+        timer_id: id,
+        fire_at_millis: at,
+    };
+    let mut t = step(&a.arn, 1, vec![]);
+    t.timers_set = vec![timer(&a.arn, 1, 300), timer(&a.arn, 2, 100)];
+    one(store, t).unwrap();
+    let mut t = step(&b.arn, 1, vec![]);
+    t.timers_set = vec![timer(&b.arn, 7, 200)];
+    one(store, t).unwrap();
+    assert_eq!(
+        store.due_timers(250, 10).unwrap(),
+        vec![timer(&a.arn, 2, 100), timer(&b.arn, 7, 200)]
+    );
+    assert_eq!(
+        store.due_timers(1_000, 1).unwrap(),
+        vec![timer(&a.arn, 2, 100)]
+    );
+    let mut t = step(&a.arn, 2, vec![]);
+    t.timers_cleared = vec![2];
+    // Setting a timer again moves it.
+    t.timers_set = vec![timer(&a.arn, 1, 50)];
+    one(store, t).unwrap();
+    assert_eq!(
+        store.due_timers(1_000, 10).unwrap(),
+        vec![timer(&a.arn, 1, 50), timer(&b.arn, 7, 200)]
+    );
+}
+
+fn tasks(store: &dyn Store) {
+    let ex = started(store, "e");
+    let task = |token: &str, at| TaskRecord {
+        token: token.into(),
+        execution_arn: ex.arn.clone(),
+        task_id: 1,
+        resource: "arn:aws:states:us-east-1:123456789012:activity:act".into(),
+        input: "{}".into(),
+        created_millis: at,
+        worker: None,
+    };
+    let mut t = step(&ex.arn, 1, vec![]);
+    t.tasks_added = vec![task("t2", 20), task("t1", 10)];
+    one(store, t).unwrap();
+    assert_eq!(store.get_task("t1").unwrap(), Some(task("t1", 10)));
+    let resource = "arn:aws:states:us-east-1:123456789012:activity:act";
+    let taken = store.take_task(resource, "w").unwrap().unwrap();
+    assert_eq!(
+        (taken.token.as_str(), taken.worker.as_deref()),
+        ("t1", Some("w"))
+    );
+    assert_eq!(
+        store.take_task(resource, "w2").unwrap().unwrap().token,
+        "t2"
+    );
+    assert_eq!(store.take_task(resource, "w3").unwrap(), None);
+    assert_eq!(store.take_task("arn:other", "w").unwrap(), None);
+    let mut t = step(&ex.arn, 2, vec![]);
+    t.tasks_removed = vec!["t1".into()];
+    one(store, t).unwrap();
+    assert_eq!(store.get_task("t1").unwrap(), None);
+    assert!(store.get_task("t2").unwrap().is_some());
+}
+
+fn leases(store: &dyn Store) {
+    started(store, "a");
+    started(store, "b");
+    let mine = store.claim_executions("n1", 1_000, 5_000, 10).unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|e| e.owner.as_deref() == Some("n1")));
+    // Held by n1 until 5,000: n2 gets nothing before then.
+    assert!(
+        store
+            .claim_executions("n2", 2_000, 6_000, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.renew_leases("n1", 4_000, 9_000).unwrap(), 2);
+    assert!(
+        store
+            .claim_executions("n2", 6_000, 10_000, 10)
+            .unwrap()
+            .is_empty()
+    );
+    // After the lease runs out, n2 takes over, at most `limit` at a time.
+    assert_eq!(
+        store
+            .claim_executions("n2", 9_000, 12_000, 1)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(store.renew_leases("n1", 9_500, 15_000).unwrap(), 0);
+    assert_eq!(
+        store
+            .claim_executions("n2", 9_500, 12_000, 10)
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+macro_rules! suite {
+    ($module:ident, $make:expr) => {
+        mod $module {
+            use super::*;
+
+            fn store() -> Box<dyn Store> {
+                Box::new($make)
+            }
+
+            #[test]
+            fn state_machines() {
+                super::state_machines(&*store());
+            }
+
+            #[test]
+            fn idempotent_start() {
+                super::idempotent_start(&*store());
+            }
+
+            #[test]
+            fn commits_are_fenced_and_contiguous() {
+                super::commits_are_fenced_and_contiguous(&*store());
+            }
+
+            #[test]
+            fn endings() {
+                super::endings(&*store());
+            }
+
+            #[test]
+            fn timers() {
+                super::timers(&*store());
+            }
+
+            #[test]
+            fn tasks() {
+                super::tasks(&*store());
+            }
+
+            #[test]
+            fn leases() {
+                super::leases(&*store());
+            }
+        }
+    };
+}
+
+/// A fresh database file under the system's temp directory.
+fn temp_db(tag: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "baton-store-test-{}-{}-{tag}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("baton.db")
+}
+
+suite!(memory, MemoryStore::new());
+suite!(sqlite_memory, SqliteStore::in_memory().unwrap());
+suite!(sqlite_file, SqliteStore::open(temp_db("suite")).unwrap());
+
+/// What one process committed, another process opening the same file reads back.
+#[test]
+fn sqlite_file_survives_reopening() {
+    let path = temp_db("reopen");
+    let arn;
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        store.create_state_machine(&machine("m")).unwrap();
+        arn = started(&store, "e").arn;
+        let mut t = step(&arn, 1, vec![event(1, "ExecutionStarted")]);
+        t.timers_set = vec![TimerRecord {
+            execution_arn: arn.clone(),
+            timer_id: 3,
+            fire_at_millis: 42,
+        }];
+        one(&store, t).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert!(store.get_state_machine(SM).unwrap().is_some());
+    let ex = store.get_execution(&arn).unwrap().unwrap();
+    assert_eq!((ex.version, ex.snapshot), (2, vec![2]));
+    assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 1);
+    assert_eq!(store.due_timers(100, 10).unwrap().len(), 1);
+}
