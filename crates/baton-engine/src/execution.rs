@@ -248,6 +248,8 @@ struct Frame {
     entered_at: i64,
     /// Id of the current state's `...StateEntered` event.
     entered_event: u64,
+    /// The event that `...StateEntered` event follows.
+    entered_prev: u64,
     /// `MapStateFailed`/`ParallelStateFailed`, recorded only if the failure is not retried.
     failed_event: Option<T>,
     /// A distributed Map's child: its events belong to its own child execution, not here.
@@ -269,7 +271,10 @@ pub struct Execution {
     input: Arc<Value>,
     frames: Vec<Option<Frame>>,
     ready: VecDeque<FrameId>,
+    /// Events recorded since the last [`Execution::take_history`].
     history: Vec<HistoryEvent>,
+    /// How many events were taken before them (ids continue from here).
+    history_base: u64,
     commands: Vec<Command>,
     timers: BTreeMap<TimerId, TimerPurpose>,
     tasks: BTreeMap<TaskId, FrameId>,
@@ -352,6 +357,7 @@ impl Execution {
             frames: Vec::new(),
             ready: VecDeque::new(),
             history: Vec::new(),
+            history_base: 0,
             commands: Vec::new(),
             timers: BTreeMap::new(),
             tasks: BTreeMap::new(),
@@ -449,7 +455,7 @@ impl Execution {
                 }
                 Some(TimerPurpose::TaskTimeout(..) | TimerPurpose::TaskHeartbeat(..)) => {}
                 Some(TimerPurpose::ExecutionTimeout) => {
-                    let last = self.history.last().map_or(0, |e| e.id);
+                    let last = self.event_count();
                     self.record(
                         last,
                         T::ExecutionTimedOut,
@@ -503,9 +509,23 @@ impl Execution {
         self.error.as_ref()
     }
 
-    /// The history so far.
+    /// The history recorded since the last [`Execution::take_history`] (all of it when that
+    /// was never called).
     pub fn history(&self) -> &[HistoryEvent] {
         &self.history
+    }
+
+    /// Takes the events recorded since the last call (a durable runtime commits them, then
+    /// keeps nothing in memory); later events' ids continue after them.
+    pub fn take_history(&mut self) -> Vec<HistoryEvent> {
+        let events = std::mem::take(&mut self.history);
+        self.history_base += events.len() as u64;
+        events
+    }
+
+    /// How many events the execution has recorded in all.
+    pub fn event_count(&self) -> u64 {
+        self.history_base + self.history.len() as u64
     }
 
     /// The execution's input.
@@ -537,7 +557,7 @@ impl Execution {
         details: Option<Value>,
         payload: Option<(&'static str, Arc<Value>)>,
     ) -> u64 {
-        let id = self.history.len() as u64 + 1;
+        let id = self.event_count() + 1;
         self.history.push(HistoryEvent {
             id,
             previous_event_id: previous,
@@ -613,6 +633,7 @@ impl Execution {
             attempts: Vec::new(),
             entered_at: self.now,
             entered_event: 0,
+            entered_prev: 0,
             failed_event: None,
             silent: false,
             retry_count: 0,
@@ -711,7 +732,7 @@ impl Execution {
     /// A seed for JSONata's `$random`/`$uuid` that differs from one step of the execution to the
     /// next and is the same when the execution is replayed.
     fn eval_seed(&self) -> u64 {
-        self.info.seed ^ (self.history.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        self.info.seed ^ self.event_count().wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
 
     fn run(&mut self) {
@@ -731,7 +752,7 @@ impl Execution {
     fn check_history_limit(&mut self) {
         if self.status != Status::Running
             || self.machine.workflow_type != WorkflowType::Standard
-            || self.history.len() < MAX_HISTORY_EVENTS - 1
+            || self.event_count() < MAX_HISTORY_EVENTS as u64 - 1
         {
             return;
         }
@@ -741,7 +762,7 @@ impl Execution {
                 "The execution reached the maximum number of history events ({MAX_HISTORY_EVENTS})."
             ),
         );
-        let last = self.history.last().map_or(0, |e| e.id);
+        let last = self.event_count();
         let mut details = json!({"error": err.error});
         if let Some(c) = &err.cause {
             details.set("cause", json!(c));
@@ -773,6 +794,7 @@ impl Execution {
                     f.attempts = Vec::new();
                     f.phase = Phase::Run;
                 }
+                let entered_prev = self.frame(fid).map_or(0, |f| f.last_event);
                 let entered = self.emit_payload(
                     fid,
                     T::entered(state.kind.type_name()),
@@ -781,6 +803,7 @@ impl Execution {
                 );
                 if let Some(f) = self.frame_mut(fid) {
                     f.entered_event = entered;
+                    f.entered_prev = entered_prev;
                 }
                 self.execute(fid, state);
             }
@@ -2132,11 +2155,10 @@ impl Execution {
                 details.set("location", json!(l));
             }
             // AWS chains EvaluationFailed to the event the state's Entered event follows.
-            let entered = self.frame(fid).map_or(0, |f| f.entered_event);
-            let before_entered = entered
-                .checked_sub(1)
-                .and_then(|i| self.history.get(i as usize))
-                .map(|e| e.previous_event_id);
+            let before_entered = self
+                .frame(fid)
+                .filter(|f| f.entered_event > 0)
+                .map(|f| f.entered_prev);
             match before_entered {
                 Some(prev) if !self.frame(fid).is_some_and(|f| f.silent) => {
                     let id = self.record(prev, T::EvaluationFailed, Some(details));
