@@ -321,7 +321,7 @@ pub trait Entropy {
 }
 
 /// A small deterministic generator (SplitMix64): reproducible runs and tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SplitMix64(pub u64);
 
 impl Entropy for SplitMix64 {

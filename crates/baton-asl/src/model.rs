@@ -54,7 +54,9 @@ pub struct StateMachine {
 }
 
 /// The index of a state inside its [`Block`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct StateId(pub u32);
 
 impl StateId {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// The variables a state can read: its own scope and, through `outer`, the enclosing ones
 /// (Parallel branches and Map iterations read outer variables but write their own scope).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Vars {
     /// Variables assigned in this scope.
     pub own: Map,

@@ -26,7 +26,7 @@ pub const EXCEED_TOLERATED_FAILURE_THRESHOLD: &str = "States.ExceedToleratedFail
 pub const BRANCH_FAILED: &str = "States.BranchFailed";
 
 /// An error raised while running a state: what `Retry` and `Catch` match on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatesError {
     /// The error name (`States.Timeout`, or a user's own name).
     pub error: String,

@@ -37,8 +37,52 @@ pub const MAX_VARIABLES_BYTES: usize = 10 * 1024 * 1024;
 /// The most events a Standard execution's history may hold; the last is its ExecutionFailed.
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
+/// The layout of [`Execution::snapshot`]; bumped when it changes.
+const SNAPSHOT_VERSION: u32 = 1;
+
+/// A snapshot could not be made or read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("execution snapshot: {0}")]
+pub struct SnapshotError(pub String);
+
+#[derive(serde::Serialize)]
+struct SnapshotRef<'a> {
+    version: u32,
+    info: &'a ExecutionInfo,
+    input: &'a Arc<Value>,
+    frames: &'a [Option<Frame>],
+    ready: &'a VecDeque<FrameId>,
+    events: u64,
+    timers: &'a BTreeMap<TimerId, TimerPurpose>,
+    tasks: &'a BTreeMap<TaskId, FrameId>,
+    next_id: u64,
+    now: i64,
+    status: Status,
+    output: &'a Option<Value>,
+    error: &'a Option<StatesError>,
+    entropy: u64,
+}
+
+#[derive(serde::Deserialize)]
+struct SnapshotOwned {
+    version: u32,
+    info: ExecutionInfo,
+    input: Arc<Value>,
+    frames: Vec<Option<Frame>>,
+    ready: VecDeque<FrameId>,
+    events: u64,
+    timers: BTreeMap<TimerId, TimerPurpose>,
+    tasks: BTreeMap<TaskId, FrameId>,
+    next_id: u64,
+    now: i64,
+    status: Status,
+    output: Option<Value>,
+    error: Option<StatesError>,
+    entropy: u64,
+}
+
 /// Who and what an execution is: the values the context object (`$$`) exposes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionInfo {
     /// `Execution.Id`.
     pub execution_arn: String,
@@ -141,7 +185,7 @@ pub enum Signal {
 }
 
 /// The status of an execution, as `DescribeExecution` gives it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// Still running.
     Running,
@@ -168,7 +212,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum TimerPurpose {
     Wait(FrameId),
     Retry(FrameId),
@@ -177,21 +221,21 @@ enum TimerPurpose {
     ExecutionTimeout,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum ChildKind {
     Parallel,
     Map,
 }
 
 /// A Distributed Map child's own identity, as its context object shows it.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct ChildExecution {
     arn: String,
     name: String,
     input: Value,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Children {
     kind: ChildKind,
     /// Inputs of the children not started yet, by slot.
@@ -210,7 +254,7 @@ struct Children {
     map_run_started: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum Phase {
     /// About to enter the state (record `...StateEntered`).
     Enter,
@@ -232,7 +276,7 @@ enum Phase {
     AwaitChildren(Box<Children>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Frame {
     /// Which block: (state index, branch index) steps from the top level.
     block: Vec<(usize, usize)>,
@@ -492,6 +536,72 @@ impl Execution {
     /// Commands issued since the last call.
     pub fn take_commands(&mut self) -> Vec<Command> {
         std::mem::take(&mut self.commands)
+    }
+
+    /// The execution's state as bytes (versioned JSON), for a durable runtime to commit with the
+    /// events and commands of the step that led to it: take those first
+    /// ([`Execution::take_history`], [`Execution::take_commands`]); the snapshot holds neither,
+    /// only the count of events so far. The state machine is not in it either.
+    pub fn snapshot(&self) -> Result<Vec<u8>, SnapshotError> {
+        let snapshot = SnapshotRef {
+            version: SNAPSHOT_VERSION,
+            info: &self.info,
+            input: &self.input,
+            frames: &self.frames,
+            ready: &self.ready,
+            events: self.event_count(),
+            timers: &self.timers,
+            tasks: &self.tasks,
+            next_id: self.next_id,
+            now: self.now,
+            status: self.status,
+            output: &self.output,
+            error: &self.error,
+            entropy: self.entropy.0,
+        };
+        serde_json::to_vec(&snapshot).map_err(|e| SnapshotError(e.to_string()))
+    }
+
+    /// Rebuilds an execution from [`Execution::snapshot`] bytes and the state machine (the same
+    /// revision) it runs. It goes on exactly as the original would have.
+    pub fn restore(machine: Arc<StateMachine>, bytes: &[u8]) -> Result<Execution, SnapshotError> {
+        let s: SnapshotOwned =
+            serde_json::from_slice(bytes).map_err(|e| SnapshotError(e.to_string()))?;
+        if s.version != SNAPSHOT_VERSION {
+            return Err(SnapshotError(format!(
+                "snapshot version {} is not {SNAPSHOT_VERSION}",
+                s.version
+            )));
+        }
+        // Every frame must name a state of this machine: a snapshot of another machine (or a
+        // corrupted one) is refused rather than run.
+        for frame in s.frames.iter().flatten() {
+            let known = block_of(&machine, &frame.block)
+                .is_some_and(|b| frame.state.index() < b.states.len());
+            if !known {
+                return Err(SnapshotError(
+                    "the snapshot names a state this state machine does not have".into(),
+                ));
+            }
+        }
+        Ok(Execution {
+            machine,
+            info: s.info,
+            input: s.input,
+            frames: s.frames,
+            ready: s.ready,
+            history: Vec::new(),
+            history_base: s.events,
+            commands: Vec::new(),
+            timers: s.timers,
+            tasks: s.tasks,
+            next_id: s.next_id,
+            now: s.now,
+            status: s.status,
+            output: s.output,
+            error: s.error,
+            entropy: SplitMix64(s.entropy),
+        })
     }
 
     /// The execution's status.

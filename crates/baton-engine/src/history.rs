@@ -5,7 +5,7 @@ use baton_json::{Json as Value, json};
 use std::sync::Arc;
 
 /// The type of a history event (AWS's `HistoryEventType`), for the events Baton records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[allow(missing_docs)]
 pub enum HistoryEventType {
     ExecutionStarted,

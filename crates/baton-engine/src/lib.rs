@@ -16,5 +16,7 @@ pub mod jsonata;
 pub mod time;
 
 pub use error::StatesError;
-pub use execution::{Command, Execution, ExecutionInfo, Signal, Status, TaskRequest};
+pub use execution::{
+    Command, Execution, ExecutionInfo, Signal, SnapshotError, Status, TaskRequest,
+};
 pub use history::{HistoryEvent, HistoryEventType};
