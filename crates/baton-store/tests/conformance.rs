@@ -369,43 +369,46 @@ macro_rules! suite {
         mod $module {
             use super::*;
 
-            fn store() -> Box<dyn Store> {
-                Box::new($make)
-            }
-
             #[test]
             fn state_machines() {
-                super::state_machines(&*store());
+                let store = $make;
+                super::state_machines(&*store);
             }
 
             #[test]
             fn idempotent_start() {
-                super::idempotent_start(&*store());
+                let store = $make;
+                super::idempotent_start(&*store);
             }
 
             #[test]
             fn commits_are_fenced_and_contiguous() {
-                super::commits_are_fenced_and_contiguous(&*store());
+                let store = $make;
+                super::commits_are_fenced_and_contiguous(&*store);
             }
 
             #[test]
             fn endings() {
-                super::endings(&*store());
+                let store = $make;
+                super::endings(&*store);
             }
 
             #[test]
             fn timers() {
-                super::timers(&*store());
+                let store = $make;
+                super::timers(&*store);
             }
 
             #[test]
             fn tasks() {
-                super::tasks(&*store());
+                let store = $make;
+                super::tasks(&*store);
             }
 
             #[test]
             fn leases() {
-                super::leases(&*store());
+                let store = $make;
+                super::leases(&*store);
             }
         }
     };
@@ -425,9 +428,34 @@ fn temp_db(tag: &str) -> PathBuf {
     dir.join("baton.db")
 }
 
-suite!(memory, MemoryStore::new());
-suite!(sqlite_memory, SqliteStore::in_memory().unwrap());
-suite!(sqlite_file, SqliteStore::open(temp_db("suite")).unwrap());
+suite!(memory, Box::new(MemoryStore::new()));
+suite!(sqlite_memory, Box::new(SqliteStore::in_memory().unwrap()));
+/// A SQLite file store that deletes its folder when dropped.
+struct FileStore(SqliteStore, PathBuf);
+
+impl FileStore {
+    fn new() -> Self {
+        let path = temp_db("suite");
+        FileStore(SqliteStore::open(&path).unwrap(), path)
+    }
+}
+
+impl Drop for FileStore {
+    fn drop(&mut self) {
+        if let Some(dir) = self.1.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl std::ops::Deref for FileStore {
+    type Target = SqliteStore;
+    fn deref(&self) -> &SqliteStore {
+        &self.0
+    }
+}
+
+suite!(sqlite_file, FileStore::new());
 
 /// What one process committed, another process opening the same file reads back.
 #[test]
@@ -446,10 +474,15 @@ fn sqlite_file_survives_reopening() {
         }];
         one(&store, t).unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
-    assert!(store.get_state_machine(SM).unwrap().is_some());
-    let ex = store.get_execution(&arn).unwrap().unwrap();
-    assert_eq!((ex.version, ex.snapshot), (2, vec![2]));
-    assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 1);
-    assert_eq!(store.due_timers(100, 10).unwrap().len(), 1);
+    {
+        let store = SqliteStore::open(&path).unwrap();
+        assert!(store.get_state_machine(SM).unwrap().is_some());
+        let ex = store.get_execution(&arn).unwrap().unwrap();
+        assert_eq!((ex.version, ex.snapshot), (2, vec![2]));
+        assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 1);
+        assert_eq!(store.due_timers(100, 10).unwrap().len(), 1);
+    }
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }
