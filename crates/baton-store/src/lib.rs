@@ -139,6 +139,11 @@ pub struct NewExecution {
     pub start_millis: i64,
     /// The engine's initial snapshot.
     pub snapshot: Vec<u8>,
+    /// What the execution's first step did (it runs as it starts: events, timers, tasks, maybe
+    /// its end), applied in the same transaction as a transition from version 1, so that a
+    /// stored execution is never without the history its snapshot counts. Its
+    /// `execution_arn` and `expected_version` are ignored.
+    pub first: Option<Transition>,
 }
 
 /// An execution as stored.
@@ -290,9 +295,9 @@ pub trait Store: Send + Sync {
     /// Deletes a state machine (its executions stay readable).
     fn delete_state_machine(&self, arn: &str) -> Result<()>;
 
-    /// Stores a new execution at version 1, unless one with the same state machine and name
-    /// exists: then [`Started::Existing`] if its input is the same, else
-    /// [`StoreError::AlreadyExists`].
+    /// Stores a new execution at version 1 (2 when it comes with its first step), unless one
+    /// with the same state machine and name exists: then [`Started::Existing`] if its input is
+    /// the same, else [`StoreError::AlreadyExists`].
     fn start_execution(&self, execution: &NewExecution) -> Result<Started>;
     /// An execution by ARN.
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>>;
@@ -328,6 +333,8 @@ pub trait Store: Send + Sync {
 
     /// A pending task by token.
     fn get_task(&self, token: &str) -> Result<Option<TaskRecord>>;
+    /// Every pending task in token order (a restarted runtime dispatches its own again).
+    fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>>;
     /// Gives the oldest task of `resource` that no worker has taken to `worker`.
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>>;
 }

@@ -203,8 +203,27 @@ impl Store for MemoryStore {
             lease_until_millis: 0,
         };
         s.names.insert(key, e.arn.clone());
-        s.executions.insert(e.arn.clone(), record.clone());
-        Ok(Started::Created(record))
+        s.executions.insert(e.arn.clone(), record);
+        if let Some(first) = &e.first {
+            let first = Transition {
+                execution_arn: e.arn.clone(),
+                expected_version: 1,
+                ..first.clone()
+            };
+            if let Err(err) = s.check(&first) {
+                s.executions.remove(&e.arn);
+                s.names
+                    .remove(&(e.state_machine_arn.clone(), e.name.clone()));
+                return Err(err);
+            }
+            s.apply(&first);
+        }
+        let stored = s
+            .executions
+            .get(&e.arn)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(e.arn.clone()))?;
+        Ok(Started::Created(stored))
     }
 
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
@@ -302,6 +321,11 @@ impl Store for MemoryStore {
 
     fn get_task(&self, token: &str) -> Result<Option<TaskRecord>> {
         Ok(self.lock()?.tasks.get(token).cloned())
+    }
+
+    fn pending_tasks(&self, p: Page<'_>) -> Result<Vec<TaskRecord>> {
+        let s = self.lock()?;
+        Ok(page(s.tasks.iter().map(|(k, v)| (k.clone(), v.clone())), p))
     }
 
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>> {

@@ -383,8 +383,9 @@ impl Store for SqliteStore {
     }
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
-        let conn = self.conn()?;
-        let existing = conn
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(backend)?;
+        let existing = tx
             .query_row(
                 &format!(
                     "SELECT {EXECUTION_COLUMNS} FROM executions \
@@ -405,7 +406,7 @@ impl Store for SqliteStore {
                 Err(StoreError::AlreadyExists(existing.arn))
             };
         }
-        conn.execute(
+        tx.execute(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
              version, snapshot, lease_until_millis) VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0)",
             params![
@@ -418,22 +419,25 @@ impl Store for SqliteStore {
             ],
         )
         .map_err(backend)?;
-        Ok(Started::Created(ExecutionRecord {
-            arn: e.arn.clone(),
-            state_machine_arn: e.state_machine_arn.clone(),
-            name: e.name.clone(),
-            status: ExecutionStatus::Running,
-            input: e.input.clone(),
-            output: None,
-            error: None,
-            cause: None,
-            start_millis: e.start_millis,
-            stop_millis: None,
-            version: 1,
-            snapshot: e.snapshot.clone(),
-            owner: None,
-            lease_until_millis: 0,
-        }))
+        if let Some(first) = &e.first {
+            let first = Transition {
+                execution_arn: e.arn.clone(),
+                expected_version: 1,
+                ..first.clone()
+            };
+            // An error drops the transaction: nothing of the execution is stored.
+            check(&tx, &first)?;
+            apply(&tx, &first).map_err(backend)?;
+        }
+        let stored = tx
+            .query_row(
+                &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"),
+                params![e.arn],
+                execution_row,
+            )
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(Started::Created(stored))
     }
 
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
@@ -590,6 +594,22 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(backend)
+    }
+
+    fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?1 ORDER BY token LIMIT ?2"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+                task_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
 
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>> {

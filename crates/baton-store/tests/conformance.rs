@@ -27,6 +27,7 @@ fn new_execution(name: &str, input: &str) -> NewExecution {
         input: input.into(),
         start_millis: 2_000,
         snapshot: vec![0],
+        first: None,
     }
 }
 
@@ -307,6 +308,23 @@ fn tasks(store: &dyn Store) {
     t.tasks_added = vec![task("t2", 20), task("t1", 10)];
     one(store, t).unwrap();
     assert_eq!(store.get_task("t1").unwrap(), Some(task("t1", 10)));
+    let pending = store
+        .pending_tasks(Page {
+            after: None,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(
+        pending.iter().map(|t| t.token.as_str()).collect::<Vec<_>>(),
+        ["t1", "t2"]
+    );
+    let after = store
+        .pending_tasks(Page {
+            after: Some("t1"),
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(after.len(), 1);
     let resource = "arn:aws:states:us-east-1:123456789012:activity:act";
     let taken = store.take_task(resource, "w").unwrap().unwrap();
     assert_eq!(
@@ -324,6 +342,45 @@ fn tasks(store: &dyn Store) {
     one(store, t).unwrap();
     assert_eq!(store.get_task("t1").unwrap(), None);
     assert!(store.get_task("t2").unwrap().is_some());
+}
+
+fn start_with_first_step(store: &dyn Store) {
+    let mut e = new_execution("first", "{}");
+    let arn = e.arn.clone();
+    let mut first = step(
+        "",
+        0,
+        vec![event(1, "ExecutionStarted"), event(2, "ExecutionSucceeded")],
+    );
+    first.snapshot = vec![9];
+    first.status = Some(Ending {
+        status: ExecutionStatus::Succeeded,
+        output: Some("1".into()),
+        error: None,
+        cause: None,
+        stop_millis: 2_000,
+    });
+    e.first = Some(first);
+    let Started::Created(record) = store.start_execution(&e).unwrap() else {
+        panic!("not created");
+    };
+    assert_eq!(
+        (record.version, record.status, record.snapshot.clone()),
+        (2, ExecutionStatus::Succeeded, vec![9])
+    );
+    assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 2);
+    // A first step that does not start the history at 1 stores nothing.
+    let mut bad = new_execution("bad", "{}");
+    bad.first = Some(step("", 0, vec![event(2, "ExecutionStarted")]));
+    assert!(matches!(
+        store.start_execution(&bad),
+        Err(StoreError::HistoryGap { .. })
+    ));
+    assert_eq!(store.get_execution(&bad.arn).unwrap(), None);
+    assert!(matches!(
+        store.start_execution(&new_execution("bad", "{}")).unwrap(),
+        Started::Created(_)
+    ));
 }
 
 fn leases(store: &dyn Store) {
@@ -403,6 +460,12 @@ macro_rules! suite {
             fn tasks() {
                 let store = $make;
                 super::tasks(&*store);
+            }
+
+            #[test]
+            fn start_with_first_step() {
+                let store = $make;
+                super::start_with_first_step(&*store);
             }
 
             #[test]
