@@ -138,6 +138,8 @@ pub enum Command {
     CancelTask {
         /// The task.
         task: TaskId,
+        /// Its task token, for a callback task (as in its [`TaskRequest`]).
+        token: Option<String>,
     },
 }
 
@@ -484,13 +486,15 @@ impl Execution {
                 Some(TimerPurpose::TaskTimeout(fid, task))
                     if self.tasks.remove(&task).is_some() =>
                 {
-                    self.commands.push(Command::CancelTask { task });
+                    let token = self.frame(fid).and_then(|f| f.task_token.clone());
+                    self.commands.push(Command::CancelTask { task, token });
                     self.task_failed(fid, StatesError::bare(error::TIMEOUT), T::TaskTimedOut);
                 }
                 Some(TimerPurpose::TaskHeartbeat(fid, task))
                     if self.tasks.remove(&task).is_some() =>
                 {
-                    self.commands.push(Command::CancelTask { task });
+                    let token = self.frame(fid).and_then(|f| f.task_token.clone());
+                    self.commands.push(Command::CancelTask { task, token });
                     let err = StatesError::new(
                         error::TIMEOUT,
                         "The task did not send a heartbeat within HeartbeatSeconds.",
@@ -778,7 +782,10 @@ impl Execution {
             .collect();
         for task in tasks {
             self.tasks.remove(&task);
-            self.commands.push(Command::CancelTask { task });
+            self.commands.push(Command::CancelTask {
+                task,
+                token: frame.task_token.clone(),
+            });
         }
         self.timers.retain(|_, p| match p {
             TimerPurpose::Wait(f)
@@ -943,20 +950,23 @@ impl Execution {
         let raw = frame.input.clone();
         let mut context = self.context(frame, state);
         let vars = frame.vars.clone();
-        // A callback task gets a fresh token per attempt, before its Parameters are evaluated.
-        if let StateKind::Task(task) = &state.kind
-            && task.resource.ends_with(".waitForTaskToken")
-        {
-            let token = self.new_task_token();
-            if !context.is_null() {
-                context.set(
-                    "Task",
-                    history::object([("Token", Value::from(token.as_str()))]),
-                );
+        // A callback task gets a fresh token per attempt, before its Parameters are evaluated;
+        // any other state holds none.
+        let token = match &state.kind {
+            StateKind::Task(task) if task.resource.ends_with(".waitForTaskToken") => {
+                let token = self.new_task_token();
+                if !context.is_null() {
+                    context.set(
+                        "Task",
+                        history::object([("Token", Value::from(token.as_str()))]),
+                    );
+                }
+                Some(token)
             }
-            if let Some(f) = self.frame_mut(fid) {
-                f.task_token = Some(token);
-            }
+            _ => None,
+        };
+        if let Some(f) = self.frame_mut(fid) {
+            f.task_token = token;
         }
         let jsonata = state.query_language == QueryLanguage::Jsonata;
         let states = States::entry(&raw, &context).at(self.now, self.eval_seed());

@@ -369,7 +369,7 @@ fn stopped_after(seed: u64, steps: usize) -> Option<baton_engine::Execution> {
                     timer,
                     fire_at_millis,
                 } => timers.push((fire_at_millis, timer)),
-                Command::CancelTask { task } => tasks.retain(|t| *t != task),
+                Command::CancelTask { task, .. } => tasks.retain(|t| *t != task),
             }
         }
         if ex.status() != baton_engine::Status::Running {

@@ -55,7 +55,7 @@ fn run(machine: &Arc<StateMachine>, input: Json, restore: bool) -> Outcome {
                     timer,
                     fire_at_millis,
                 } => timers.push((fire_at_millis, timer)),
-                Command::CancelTask { task } => {
+                Command::CancelTask { task, .. } => {
                     pending.retain(|s| {
                         !matches!(s, Signal::TaskSucceeded { task: t, .. }
                             | Signal::TaskFailed { task: t, .. } if *t == task)

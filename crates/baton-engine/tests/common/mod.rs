@@ -304,7 +304,7 @@ impl Manual {
                     timer,
                     fire_at_millis,
                 } => self.timers.push((timer, fire_at_millis)),
-                Command::CancelTask { task } => self.cancelled.push(task),
+                Command::CancelTask { task, .. } => self.cancelled.push(task),
             }
         }
     }
