@@ -9,6 +9,7 @@
 pub mod choice;
 pub mod dataflow;
 pub mod driver;
+pub mod durable;
 pub mod error;
 pub mod execution;
 pub mod history;

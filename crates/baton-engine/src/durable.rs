@@ -1,0 +1,394 @@
+//! Durable executions: every step of the core committed to a [`Store`] before its effects are
+//! released.
+//!
+//! [`Durable`] keeps nothing in memory between steps but a cache of parsed state machines: a step
+//! loads the execution's snapshot, restores it, delivers one signal, and commits the resulting
+//! transition (new snapshot, history events, timers set and cleared, tasks dispatched and done,
+//! maybe the ending) fenced by the version it was loaded at. Only then does the caller run what
+//! the step asked for ([`Step::dispatch`]). A crash at any moment therefore loses nothing that
+//! was acknowledged, never applies a step twice (a replayed signal finds a newer version and is
+//! fenced), and dispatches tasks at least once: a task is recorded with the step that schedules
+//! it, and [`Durable::pending_dispatches`] lists those a restarted runtime must run again.
+//!
+//! The threads, timers and batching that drive it live in the runtime above; this layer is the
+//! part that must be exactly right, and it is testable without any of them.
+
+use crate::execution::{Command, Execution, ExecutionInfo, Signal, SnapshotError, TaskRequest};
+use crate::history::HistoryEvent;
+use crate::{StatesError, Status};
+use baton_asl::model::{StateMachine, WorkflowType};
+use baton_asl::{Options, analyze};
+use baton_json::Json;
+use baton_store::{
+    Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, NewExecution, Page, Started,
+    StateMachineRecord, Store, StoreError, TaskRecord, TimerRecord, Transition,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What can stop a durable step.
+#[derive(Debug, thiserror::Error)]
+pub enum DurableError {
+    /// The store refused or failed (including [`StoreError::Fenced`]: someone else moved the
+    /// execution on first).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored snapshot could not be read.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    /// The state machine's definition no longer validates.
+    #[error("the definition of {0} is not valid")]
+    InvalidDefinition(String),
+    /// The input is not JSON.
+    #[error("the execution input is not valid JSON: {0}")]
+    InvalidInput(String),
+    /// No such execution or state machine.
+    #[error("{0} does not exist")]
+    NotFound(String),
+}
+
+/// A durable result.
+pub type Result<T> = std::result::Result<T, DurableError>;
+
+/// A task the committed step asked for, to be run by the caller (in-process targets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dispatch {
+    /// The execution.
+    pub execution_arn: String,
+    /// The task, as the core described it.
+    pub request: TaskRequest,
+}
+
+/// What one committed step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The execution as stored after the step.
+    pub execution: ExecutionRecord,
+    /// Tasks to run now (activities and callbacks wait for their workers instead).
+    pub dispatch: Vec<Dispatch>,
+}
+
+/// The durable layer over a store.
+pub struct Durable {
+    store: Arc<dyn Store>,
+    machines: Mutex<HashMap<(String, String), Arc<StateMachine>>>,
+}
+
+/// The store's token for a task: the callback token where there is one, else one derived from
+/// the execution and the task id (unique, and derivable again for a cancellation).
+fn task_token(execution_arn: &str, task: u64, callback: Option<&str>) -> String {
+    match callback {
+        Some(t) => t.to_string(),
+        None => format!("{execution_arn}#task-{task}"),
+    }
+}
+
+/// Whether someone outside the runtime finishes this task (an activity worker, or whoever
+/// holds a callback's task token), rather than the runtime's own dispatch.
+fn finished_outside(request: &TaskRequest) -> bool {
+    request.task_token.is_some() || request.resource.contains(":activity:")
+}
+
+fn to_record(e: &HistoryEvent) -> HistoryRecord {
+    let wire = e.to_aws_json();
+    let details = e
+        .event_type
+        .details_field()
+        .and_then(|f| wire.get(f))
+        .map_or_else(String::new, |d| d.to_string());
+    HistoryRecord {
+        id: e.id,
+        previous_event_id: e.previous_event_id,
+        timestamp_millis: e.timestamp_millis,
+        event_type: e.event_type.as_str().to_string(),
+        details,
+    }
+}
+
+/// Turns what the core did since the last step into a transition, and the tasks to dispatch.
+fn transition(
+    ex: &mut Execution,
+    arn: &str,
+    expected_version: u64,
+    now: i64,
+    fired_timer: Option<u64>,
+) -> Result<(Transition, Vec<Dispatch>)> {
+    let events = ex.take_history().iter().map(to_record).collect();
+    let mut t = Transition {
+        execution_arn: arn.to_string(),
+        expected_version,
+        events,
+        timers_cleared: fired_timer.into_iter().collect(),
+        ..Transition::default()
+    };
+    let mut dispatch = Vec::new();
+    for command in ex.take_commands() {
+        match command {
+            Command::StartTimer {
+                timer,
+                fire_at_millis,
+            } => t.timers_set.push(TimerRecord {
+                execution_arn: arn.to_string(),
+                timer_id: timer,
+                fire_at_millis,
+            }),
+            Command::ScheduleTask(request) => {
+                t.tasks_added.push(TaskRecord {
+                    token: task_token(arn, request.task, request.task_token.as_deref()),
+                    execution_arn: arn.to_string(),
+                    task_id: request.task,
+                    resource: request.resource.clone(),
+                    input: request.input.to_json_string(),
+                    created_millis: now,
+                    worker: None,
+                });
+                if !finished_outside(&request) {
+                    dispatch.push(Dispatch {
+                        execution_arn: arn.to_string(),
+                        request: *request,
+                    });
+                }
+            }
+            Command::CancelTask { task, token } => {
+                t.tasks_removed
+                    .push(task_token(arn, task, token.as_deref()));
+            }
+        }
+    }
+    if ex.status() != Status::Running {
+        let status = match ex.status() {
+            Status::Succeeded => ExecutionStatus::Succeeded,
+            Status::TimedOut => ExecutionStatus::TimedOut,
+            Status::Aborted => ExecutionStatus::Aborted,
+            _ => ExecutionStatus::Failed,
+        };
+        let error = ex.error();
+        t.status = Some(Ending {
+            status,
+            output: ex.output().map(Json::to_json_string),
+            error: error.map(|e| e.error.clone()).filter(|e| !e.is_empty()),
+            cause: error.and_then(|e| e.cause.clone()),
+            stop_millis: now,
+        });
+    }
+    t.snapshot = ex.snapshot()?;
+    Ok((t, dispatch))
+}
+
+impl Durable {
+    /// The durable layer over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Durable {
+            store,
+            machines: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The parsed state machine of a record (cached by ARN and revision).
+    pub fn machine(&self, record: &StateMachineRecord) -> Result<Arc<StateMachine>> {
+        let key = (record.arn.clone(), record.revision_id.clone());
+        if let Some(m) = self.machines.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(m);
+        }
+        let workflow_type = if record.workflow_type == "EXPRESS" {
+            WorkflowType::Express
+        } else {
+            WorkflowType::Standard
+        };
+        let analysis = analyze(
+            &record.definition,
+            &Options {
+                workflow_type,
+                ..Options::default()
+            },
+        );
+        let machine = Arc::new(
+            analysis
+                .machine
+                .ok_or_else(|| DurableError::InvalidDefinition(record.arn.clone()))?,
+        );
+        if let Ok(mut cache) = self.machines.lock() {
+            cache.insert(key, Arc::clone(&machine));
+        }
+        Ok(machine)
+    }
+
+    /// Starts an execution of `machine` and commits its first step with it (idempotently: the
+    /// same name and input give back the stored execution, with nothing to dispatch).
+    pub fn start(
+        &self,
+        machine: &StateMachineRecord,
+        name: &str,
+        input: &str,
+        now: i64,
+        seed: u64,
+    ) -> Result<Step> {
+        let parsed = self.machine(machine)?;
+        let input_json =
+            Json::parse(input).map_err(|e| DurableError::InvalidInput(e.to_string()))?;
+        let arn = machine.arn.replacen(":stateMachine:", ":execution:", 1) + ":" + name;
+        let info = ExecutionInfo {
+            execution_arn: arn.clone(),
+            name: name.to_string(),
+            state_machine_arn: machine.arn.clone(),
+            state_machine_name: machine.name.clone(),
+            role_arn: machine.role_arn.clone(),
+            start_millis: now,
+            seed,
+        };
+        let mut ex = Execution::start(parsed, info, input_json, now);
+        let (first, dispatch) = transition(&mut ex, &arn, 1, now, None)?;
+        let started = self.store.start_execution(&NewExecution {
+            arn: arn.clone(),
+            state_machine_arn: machine.arn.clone(),
+            name: name.to_string(),
+            input: input.to_string(),
+            start_millis: now,
+            snapshot: first.snapshot.clone(),
+            first: Some(first),
+        })?;
+        Ok(match started {
+            Started::Created(execution) => Step {
+                execution,
+                dispatch,
+            },
+            Started::Existing(execution) => Step {
+                execution,
+                dispatch: Vec::new(),
+            },
+        })
+    }
+
+    /// Delivers one signal to a running execution and commits the step. A signal for an ended
+    /// execution changes nothing and returns it as stored.
+    pub fn signal(&self, arn: &str, signal: Signal, now: i64) -> Result<Step> {
+        let done = match &signal {
+            Signal::TaskSucceeded { task, .. } | Signal::TaskFailed { task, .. } => {
+                Some(task_token(arn, *task, None))
+            }
+            _ => None,
+        };
+        self.step(arn, signal, now, done)
+    }
+
+    /// Finishes the task a token names (SendTaskSuccess / SendTaskFailure): `Ok` with its
+    /// output, `Err` with its error. [`DurableError::NotFound`] when no pending task has it.
+    pub fn complete(
+        &self,
+        token: &str,
+        result: std::result::Result<Json, StatesError>,
+        now: i64,
+    ) -> Result<Step> {
+        let task = self
+            .store
+            .get_task(token)?
+            .ok_or_else(|| DurableError::NotFound(format!("task token {token}")))?;
+        let signal = match result {
+            Ok(output) => Signal::TaskSucceeded {
+                task: task.task_id,
+                output,
+            },
+            Err(error) => Signal::TaskFailed {
+                task: task.task_id,
+                error,
+            },
+        };
+        self.step(&task.execution_arn, signal, now, Some(token.to_string()))
+    }
+
+    fn step(&self, arn: &str, signal: Signal, now: i64, done: Option<String>) -> Result<Step> {
+        let record = self
+            .store
+            .get_execution(arn)?
+            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
+        if record.status != ExecutionStatus::Running {
+            return Ok(Step {
+                execution: record,
+                dispatch: Vec::new(),
+            });
+        }
+        let machine_record = self
+            .store
+            .get_state_machine(&record.state_machine_arn)?
+            .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?;
+        let machine = self.machine(&machine_record)?;
+        let mut ex = Execution::restore(machine, &record.snapshot)?;
+        let fired = match &signal {
+            Signal::TimerFired { timer } => Some(*timer),
+            _ => None,
+        };
+        ex.signal(now, signal);
+        let (mut t, dispatch) = transition(&mut ex, arn, record.version, now, fired)?;
+        // The answered task is done with.
+        t.tasks_removed.extend(done);
+        let version = self
+            .store
+            .commit(std::slice::from_ref(&t))?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("no commit result".into()))??;
+        let execution = self
+            .store
+            .get_execution(arn)?
+            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
+        debug_assert!(execution.version >= version);
+        Ok(Step {
+            execution,
+            dispatch,
+        })
+    }
+
+    /// Tasks the runtime itself must run that were committed but never answered: after a
+    /// restart, dispatch them again (at least once).
+    pub fn pending_dispatches(&self) -> Result<Vec<Dispatch>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.pending_tasks(Page {
+                after: after.as_deref(),
+                limit: 500,
+            })?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.token.clone());
+            for task in page {
+                // Tokens the runtime derived mark its own tasks; callback and activity tasks wait.
+                let own = task.token == task_token(&task.execution_arn, task.task_id, None);
+                if own && !task.resource.contains(":activity:") {
+                    out.push(Dispatch {
+                        execution_arn: task.execution_arn.clone(),
+                        request: TaskRequest {
+                            task: task.task_id,
+                            resource: task.resource.clone(),
+                            input: Json::parse(&task.input).unwrap_or_default(),
+                            state_name: String::new(),
+                            timeout_seconds: None,
+                            heartbeat_seconds: None,
+                            credentials: None,
+                            task_token: None,
+                        },
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Answers a task with its result (`Ok`) or error (`Err`) and commits the step.
+    pub fn answer(
+        &self,
+        arn: &str,
+        task: u64,
+        result: std::result::Result<Json, StatesError>,
+        now: i64,
+    ) -> Result<Step> {
+        let signal = match result {
+            Ok(output) => Signal::TaskSucceeded { task, output },
+            Err(error) => Signal::TaskFailed { task, error },
+        };
+        self.signal(arn, signal, now)
+    }
+}
