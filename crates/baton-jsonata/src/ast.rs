@@ -150,6 +150,9 @@ pub(crate) struct Node {
     pub ancestor_label: Option<Arc<str>>,
     pub parent_label: Option<Arc<str>>,
     pub seeking_parent: Vec<usize>,
+    /// Parse-time only: how many leading steps of this path the parser has already checked
+    /// and converted, so a long chain `a.b.c...` is processed in linear time.
+    pub checked_steps: u32,
 }
 
 impl Node {
@@ -170,26 +173,29 @@ impl Node {
             ancestor_label: None,
             parent_label: None,
             seeking_parent: Vec::new(),
+            checked_steps: 0,
         }
+    }
+
+    /// Whether nothing (predicate, stages, grouping, bindings, array flags) is attached to
+    /// this node, so its value is just that of its kind.
+    pub(crate) fn is_bare(&self) -> bool {
+        self.predicate.is_empty()
+            && self.stages.is_empty()
+            && self.group.is_none()
+            && self.focus.is_none()
+            && self.index.is_none()
+            && !self.tuple
+            && self.ancestor_label.is_none()
+            && !self.keep_array
+            && !self.cons_array
+            && !self.keep_singleton_array
     }
 
     /// The name of a step that is a bare field name with nothing attached to it.
     pub(crate) fn plain_name(&self) -> Option<&Arc<str>> {
         match &self.kind {
-            Kind::Name(n)
-                if self.predicate.is_empty()
-                    && self.stages.is_empty()
-                    && self.group.is_none()
-                    && self.focus.is_none()
-                    && self.index.is_none()
-                    && !self.tuple
-                    && self.ancestor_label.is_none()
-                    && !self.keep_array
-                    && !self.cons_array
-                    && !self.keep_singleton_array =>
-            {
-                Some(n)
-            }
+            Kind::Name(n) if self.is_bare() => Some(n),
             _ => None,
         }
     }
@@ -219,6 +225,228 @@ impl Node {
             Kind::Transform(_) => "transform",
             Kind::GroupBy(..) => "binary",
             Kind::FocusBind(..) | Kind::IndexBind(..) => "binary",
+        }
+    }
+}
+
+impl Node {
+    /// Moves the kind out, leaving `Null` (a node with a destructor cannot be taken apart
+    /// by moving its fields out).
+    pub(crate) fn take_kind(&mut self) -> Kind {
+        std::mem::replace(&mut self.kind, Kind::Null)
+    }
+
+    /// Moves every child node out of this node into `out`, leaving it a leaf.
+    fn take_children(&mut self, out: &mut Vec<Node>) {
+        for stage in self.predicate.drain(..).chain(self.stages.drain(..)) {
+            if let Stage::Filter(n) = stage {
+                out.push(n);
+            }
+        }
+        if let Some(g) = self.group.take() {
+            let g = *g;
+            for (k, v) in g.pairs {
+                out.push(k);
+                out.push(v);
+            }
+        }
+        match self.take_kind() {
+            Kind::Path(v) | Kind::Array(v) | Kind::Block(v) => out.extend(v),
+            Kind::Binary(_, a, b)
+            | Kind::Coalesce(a, b)
+            | Kind::Elvis(a, b)
+            | Kind::Apply(a, b)
+            | Kind::Dot(a, b)
+            | Kind::Filter(a, b) => {
+                out.push(*a);
+                out.push(*b);
+            }
+            Kind::Neg(a) | Kind::Bind(_, a) | Kind::FocusBind(a, _) | Kind::IndexBind(a, _) => {
+                out.push(*a)
+            }
+            Kind::Object(pairs) => {
+                for (k, v) in pairs {
+                    out.push(k);
+                    out.push(v);
+                }
+            }
+            Kind::Condition(c, t, e) => {
+                out.push(*c);
+                out.push(*t);
+                if let Some(e) = e {
+                    out.push(*e);
+                }
+            }
+            Kind::Call(p, args) => {
+                out.push(*p);
+                out.extend(args);
+            }
+            Kind::Partial(p, args) => {
+                out.push(*p);
+                out.extend(args.into_iter().flatten());
+            }
+            Kind::Sort(terms) => out.extend(terms.into_iter().map(|t| t.expr)),
+            Kind::GroupBy(a, pairs) => {
+                out.push(*a);
+                for (k, v) in pairs {
+                    out.push(k);
+                    out.push(v);
+                }
+            }
+            Kind::OrderBy(a, terms) => {
+                out.push(*a);
+                out.extend(terms.into_iter().map(|t| t.expr));
+            }
+            Kind::Lambda(def) => {
+                if let Ok(def) = Arc::try_unwrap(def) {
+                    out.push(def.body);
+                }
+            }
+            Kind::Transform(def) => {
+                if let Ok(def) = Arc::try_unwrap(def) {
+                    out.push(def.pattern);
+                    out.push(def.update);
+                    out.extend(def.delete);
+                }
+            }
+            Kind::Name(_)
+            | Kind::Str(_)
+            | Kind::Num(_)
+            | Kind::Bool(_)
+            | Kind::Null
+            | Kind::Wildcard
+            | Kind::Descendant
+            | Kind::Parent(_)
+            | Kind::Regex(_)
+            | Kind::Variable(_) => {}
+        }
+    }
+
+    /// Calls `f` on every child node (by reference).
+    pub(crate) fn for_each_child<'n>(&'n self, mut f: impl FnMut(&'n Node)) {
+        for stage in self.predicate.iter().chain(self.stages.iter()) {
+            if let Stage::Filter(n) = stage {
+                f(n);
+            }
+        }
+        if let Some(g) = &self.group {
+            for (k, v) in &g.pairs {
+                f(k);
+                f(v);
+            }
+        }
+        match &self.kind {
+            Kind::Path(v) | Kind::Array(v) | Kind::Block(v) => v.iter().for_each(f),
+            Kind::Binary(_, a, b)
+            | Kind::Coalesce(a, b)
+            | Kind::Elvis(a, b)
+            | Kind::Apply(a, b)
+            | Kind::Dot(a, b)
+            | Kind::Filter(a, b) => {
+                f(a);
+                f(b);
+            }
+            Kind::Neg(a) | Kind::Bind(_, a) | Kind::FocusBind(a, _) | Kind::IndexBind(a, _) => f(a),
+            Kind::Object(pairs) => {
+                for (k, v) in pairs {
+                    f(k);
+                    f(v);
+                }
+            }
+            Kind::Condition(c, t, e) => {
+                f(c);
+                f(t);
+                if let Some(e) = e {
+                    f(e);
+                }
+            }
+            Kind::Call(p, args) => {
+                f(p);
+                args.iter().for_each(f);
+            }
+            Kind::Partial(p, args) => {
+                f(p);
+                args.iter().flatten().for_each(f);
+            }
+            Kind::Sort(terms) => terms.iter().for_each(|t| f(&t.expr)),
+            Kind::GroupBy(a, pairs) => {
+                f(a);
+                for (k, v) in pairs {
+                    f(k);
+                    f(v);
+                }
+            }
+            Kind::OrderBy(a, terms) => {
+                f(a);
+                terms.iter().for_each(|t| f(&t.expr));
+            }
+            Kind::Lambda(def) => f(&def.body),
+            Kind::Transform(def) => {
+                f(&def.pattern);
+                f(&def.update);
+                if let Some(d) = &def.delete {
+                    f(d);
+                }
+            }
+            Kind::Name(_)
+            | Kind::Str(_)
+            | Kind::Num(_)
+            | Kind::Bool(_)
+            | Kind::Null
+            | Kind::Wildcard
+            | Kind::Descendant
+            | Kind::Parent(_)
+            | Kind::Regex(_)
+            | Kind::Variable(_) => {}
+        }
+    }
+
+    /// Height of the tree (a leaf is 1), computed without recursion; stops counting at
+    /// `limit + 1`.
+    pub(crate) fn height(&self, limit: usize) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((n, h)) = stack.pop() {
+            max = max.max(h);
+            if max > limit {
+                break;
+            }
+            n.for_each_child(|c| stack.push((c, h + 1)));
+        }
+        max
+    }
+
+    fn is_leaf(&self) -> bool {
+        self.predicate.is_empty()
+            && self.stages.is_empty()
+            && self.group.is_none()
+            && matches!(
+                self.kind,
+                Kind::Name(_)
+                    | Kind::Str(_)
+                    | Kind::Num(_)
+                    | Kind::Bool(_)
+                    | Kind::Null
+                    | Kind::Wildcard
+                    | Kind::Descendant
+                    | Kind::Parent(_)
+                    | Kind::Regex(_)
+                    | Kind::Variable(_)
+            )
+    }
+}
+
+/// Trees are taken apart without recursion, so dropping a very deep tree (a long chain of
+/// operators, which the parser builds without nesting limits) cannot overflow the stack.
+impl Drop for Node {
+    fn drop(&mut self) {
+        if self.is_leaf() {
+            return;
+        }
+        let mut stack = Vec::new();
+        self.take_children(&mut stack);
+        while let Some(mut n) = stack.pop() {
+            n.take_children(&mut stack);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::value::Value;
+use crate::value::{Garbage, Value};
 
 /// A scope frame; shared by closures, so bindings use interior mutability.
 #[derive(Debug, Default)]
@@ -20,10 +20,17 @@ thread_local! {
     pub(crate) static LIVE: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
 }
 
-#[cfg(test)]
 impl Drop for Frame<'_> {
     fn drop(&mut self) {
+        #[cfg(test)]
         LIVE.with(|l| l.set(l.get() - 1));
+        // bound values may hold closures holding frames holding values...: drop the chain
+        // without recursion
+        let mut stack = Vec::new();
+        self.take_parts(&mut stack);
+        if !stack.is_empty() {
+            crate::value::dispose(stack);
+        }
     }
 }
 
@@ -49,6 +56,17 @@ impl<'a> Frame<'a> {
             slot.1 = value;
         } else {
             vars.push((name.clone(), value));
+        }
+    }
+
+    /// Moves the bindings and the parent out for [`crate::value::dispose`].
+    pub(crate) fn take_parts(&mut self, out: &mut Vec<Garbage<'a>>) {
+        let vars = std::mem::take(self.vars.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (_, v) in vars {
+            Garbage::value(v, out);
+        }
+        if let Some(p) = self.parent.take() {
+            Garbage::env(p, out);
         }
     }
 

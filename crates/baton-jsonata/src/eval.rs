@@ -8,8 +8,10 @@ use crate::Bindings;
 use crate::ast::{BinOp, Group, Kind, Node, SortTerm, Stage, TransformDef};
 use crate::env::{Env, Frame};
 use crate::error::{Detail, Error};
-use crate::functions::{Builtin, boolean, stringify};
-use crate::value::{Array, Func, Lambda, Obj, Tuple, Value, deep_eq, num_to_str, strict_eq};
+use crate::functions::{Builtin, boolean, stringify, stringify_append};
+use crate::value::{
+    Array, Func, Lambda, Obj, Tuple, Value, deep_eq, map_get, num_to_str, strict_eq,
+};
 
 /// Per-evaluation state.
 pub(crate) struct Ctx<'a> {
@@ -160,7 +162,13 @@ impl<'a> Ctx<'a> {
         }
         self.steps.set(s);
         self.depth.set(d);
-        let r = crate::value::guard(|| self.eval_inner(node, input, env));
+        // checking the remaining stack every few levels is enough: the guard keeps far more
+        // headroom than a few evaluation frames use
+        let r = if d.is_multiple_of(4) {
+            crate::value::guard(|| self.eval_inner(node, input, env))
+        } else {
+            self.eval_inner(node, input, env)
+        };
         self.depth.set(d - 1);
         r
     }
@@ -371,11 +379,11 @@ impl<'a> Ctx<'a> {
                 return Ok(Err((ii, cur)));
             };
             let v = match &cur {
-                Value::JObject(o) => match o.get(&**name) {
+                Value::JObject(o) => match map_get(o, name) {
                     Some(j) => Value::from_json(j),
                     None => return self.tick(step.position).map(|()| Ok(Value::Undefined)),
                 },
-                Value::Object(o) => match o.get(&**name) {
+                Value::Object(o) => match map_get(o, name) {
                     Some(v) if !matches!(v, Value::Array(_) | Value::Tuples(_)) => v.clone(),
                     Some(_) => return Ok(Err((ii, cur))),
                     None => return self.tick(step.position).map(|()| Ok(Value::Undefined)),
@@ -498,19 +506,46 @@ impl<'a> Ctx<'a> {
             return Ok(r);
         }
         let mut results = Vec::with_capacity(input.len());
-        for item in input {
-            let mut res = self.eval(step, item, env)?;
-            for st in &step.stages {
-                if let Stage::Filter(e) = st {
-                    res = self.filter(e, res, env)?;
+        match step.plain_name() {
+            // a bare name over input objects (`items.sku`): read the members directly
+            Some(name)
+                if input.iter().all(|v| {
+                    !matches!(
+                        v,
+                        Value::Array(_) | Value::JArray(_) | Value::Object(_) | Value::Tuples(_)
+                    )
+                }) =>
+            {
+                for item in input {
+                    self.tick(step.position)?;
+                    if let Value::JObject(o) = item
+                        && let Some(j) = map_get(o, name)
+                    {
+                        results.push(Value::from_json(j));
+                    }
                 }
             }
-            if !res.is_undef() {
-                results.push(res);
+            _ => {
+                for item in input {
+                    let mut res = self.eval(step, item, env)?;
+                    for st in &step.stages {
+                        if let Stage::Filter(e) = st {
+                            res = self.filter(e, res, env)?;
+                        }
+                    }
+                    if !res.is_undef() {
+                        results.push(res);
+                    }
+                }
             }
         }
         if last && results.len() == 1 && results[0].is_array() && !results[0].is_seq() {
             return Ok(results.pop().unwrap_or_default());
+        }
+        let flat = |r: &Value<'a>| !matches!(r, Value::Tuples(_)) && (!r.is_array() || r.is_cons());
+        if results.iter().all(flat) {
+            // nothing to flatten
+            return Ok(Value::seq(results));
         }
         let mut out = Vec::with_capacity(results.len());
         for r in results {
@@ -737,6 +772,9 @@ impl<'a> Ctx<'a> {
             V(Vec<Value<'a>>),
             T(Vec<Tuple<'a>>),
         }
+        if !matches!(input, Value::Tuples(_)) && !input.is_array() {
+            return self.group_one(pairs, position, &input, env);
+        }
         let mut groups: indexmap::IndexMap<Arc<str>, (Data<'a>, usize)> = indexmap::IndexMap::new();
         let mut handle = |key: Value<'a>, pi: usize, item: Data<'a>| -> Result<(), Error> {
             if key.is_undef() {
@@ -796,6 +834,53 @@ impl<'a> Ctx<'a> {
                     self.eval(&pairs[ei].1, &t.at, &e)?
                 }
             };
+            if !v.is_undef() {
+                result.insert(key, v);
+            }
+        }
+        Ok(Value::object(result))
+    }
+
+    /// `group` on a single item (an object constructor applied to one value): each pair
+    /// yields at most one key, so no grouping is needed. Same results and errors as `group`:
+    /// every key is evaluated before any value, and a key produced twice raises D1009.
+    fn group_one(
+        &self,
+        pairs: &[(Node, Node)],
+        position: usize,
+        input: &Value<'a>,
+        env: &Env<'a>,
+    ) -> R<'a> {
+        let mut keys: Vec<(Arc<str>, usize)> = Vec::with_capacity(pairs.len());
+        // for large constructors, duplicates are found through a map instead of a scan
+        let mut index: Option<std::collections::HashSet<Arc<str>>> = None;
+        for (pi, (k, _)) in pairs.iter().enumerate() {
+            let key = self.eval(k, input, env)?;
+            let name: Arc<str> = match key {
+                Value::Undefined => continue,
+                Value::String(s) => s,
+                Value::Str(s) => Arc::clone(s),
+                other => return Err(Error::val("T1003", show(&other)).at(position)),
+            };
+            let duplicate = match &mut index {
+                Some(set) => !set.insert(name.clone()),
+                None if keys.len() >= 16 => {
+                    let mut set: std::collections::HashSet<Arc<str>> =
+                        keys.iter().map(|(k, _)| k.clone()).collect();
+                    let dup = !set.insert(name.clone());
+                    index = Some(set);
+                    dup
+                }
+                None => keys.iter().any(|(k, _)| *k == name),
+            };
+            if duplicate {
+                return Err(Error::val("D1009", format!("\"{name}\"")).at(position));
+            }
+            keys.push((name, pi));
+        }
+        let mut result = Obj::with_capacity_and_hasher(keys.len(), Default::default());
+        for (key, pi) in keys {
+            let v = self.eval(&pairs[pi].1, input, env)?;
             if !v.is_undef() {
                 result.insert(key, v);
             }
@@ -888,6 +973,9 @@ impl<'a> Ctx<'a> {
         input: &Value<'a>,
         env: &Env<'a>,
     ) -> R<'a> {
+        if op == BinOp::Concat {
+            return self.concat(node, input, env);
+        }
         let lhs = self.eval(l, input, env)?;
         let decorate = |e: Error| e.at(node.position).with_token(op.token());
         if op == BinOp::And || op == BinOp::Or {
@@ -906,6 +994,62 @@ impl<'a> Ctx<'a> {
         self.charge_value(&result)
             .map_err(|e| e.at(node.position))?;
         Ok(result)
+    }
+
+    /// `l & r`. A chain `a & b & c & ...` (which parses as `((a & b) & c) & ...`) is built
+    /// into one string rather than one string per operator; operands are evaluated and
+    /// converted in the same order as operator by operator, and errors carry the position
+    /// of their own operator.
+    fn concat(&self, node: &Node, input: &Value<'a>, env: &Env<'a>) -> R<'a> {
+        fn operands(n: &Node) -> Option<(&Node, &Node)> {
+            match &n.kind {
+                Kind::Binary(BinOp::Concat, l, r) => Some((l, r)),
+                _ => None,
+            }
+        }
+        // the operators of the chain, outermost first
+        let mut spine: Vec<&Node> = vec![node];
+        let mut inner = node;
+        while let Some((l, _)) = operands(inner)
+            && operands(l).is_some()
+            && l.is_bare()
+        {
+            spine.push(l);
+            inner = l;
+        }
+        let decorate = |e: Error, n: &Node| e.at(n.position).with_token(BinOp::Concat.token());
+        let Some((a, b)) = operands(inner) else {
+            return Ok(Value::Undefined);
+        };
+        let va = self.eval(a, input, env)?;
+        let vb = self.eval(b, input, env)?;
+        let mut out = String::new();
+        stringify_append(&va, &mut out).map_err(|e| decorate(e, inner))?;
+        stringify_append(&vb, &mut out).map_err(|e| decorate(e, inner))?;
+        self.check_string_len(out.len())
+            .map_err(|e| e.at(inner.position))?;
+        for op in spine.iter().rev().skip(1) {
+            let Some((_, r)) = operands(op) else { break };
+            let v = self.eval(r, input, env)?;
+            stringify_append(&v, &mut out).map_err(|e| decorate(e, op))?;
+            self.check_string_len(out.len())
+                .map_err(|e| e.at(op.position))?;
+        }
+        if out.len() > 4096 {
+            self.charge(out.len() / 64)
+                .map_err(|e| e.at(node.position))?;
+        }
+        Ok(Value::string(out))
+    }
+
+    /// Fails when a string being built exceeds the longest string an expression may build.
+    fn check_string_len(&self, len: usize) -> Result<(), Error> {
+        if len > MAX_STRING_BYTES {
+            let mut e = Error::new("U1001");
+            e.message = format!("String longer than {MAX_STRING_BYTES} bytes");
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Charges `n` extra steps for bulk work (large ranges, arrays, strings).
@@ -977,6 +1121,28 @@ impl<'a> Ctx<'a> {
         env: &Env<'a>,
         applyto: Option<Value<'a>>,
     ) -> R<'a> {
+        if let Kind::Variable(name) = &p.kind
+            && p.is_bare()
+            && let Some(b) = self.builtin_named(env, name)
+        {
+            // a built-in called by name (`$string(x)`): no function value is needed
+            let mut evaluated = Vec::with_capacity(args.len() + 1);
+            if let Some(c) = applyto {
+                evaluated.push(c);
+            }
+            for a in args {
+                evaluated.push(self.eval(a, input, env)?);
+            }
+            let result = b
+                .signature()
+                .validate(evaluated, input)
+                .and_then(|args| self.call_builtin(b, args, input, env))
+                .and_then(|r| {
+                    self.charge_value(&r)?;
+                    self.trampoline(r, input, env)
+                });
+            return result.map_err(|e| e.at(node.position).with_token(name));
+        }
         let (proc, name) = self.eval_proc(node, p, input, env, "T1005")?;
         let mut evaluated = Vec::with_capacity(args.len() + 1);
         if let Some(c) = applyto {
@@ -1002,7 +1168,25 @@ impl<'a> Ctx<'a> {
         input: &Value<'a>,
         env: &Env<'a>,
     ) -> R<'a> {
-        let mut result = self.apply_inner(proc, args, input, env)?;
+        let result = self.apply_inner(proc, args, input, env)?;
+        self.trampoline(result, input, env)
+    }
+
+    /// The built-in `$name` refers to, unless a variable or host function of that name
+    /// hides it or it is disabled (the resolution of `lookup_var`).
+    fn builtin_named(&self, env: &Env<'a>, name: &str) -> Option<Builtin> {
+        let b = Builtin::by_name(name)?;
+        if self.bindings.functions.iter().any(|f| &*f.0 == name)
+            || self.bindings.disabled.iter().any(|d| d == name)
+            || env.lookup(name).is_some()
+        {
+            return None;
+        }
+        Some(b)
+    }
+
+    /// Runs tail calls (thunks) left in `result` by a function body.
+    fn trampoline(&self, mut result: Value<'a>, input: &Value<'a>, env: &Env<'a>) -> R<'a> {
         while let Some((pnode, anodes, l_input, l_env)) = thunk_parts(&result) {
             let next = self.eval(pnode, &l_input, &l_env)?;
             let mut evaluated = Vec::with_capacity(anodes.len());

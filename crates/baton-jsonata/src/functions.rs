@@ -16,6 +16,13 @@ macro_rules! builtins {
         pub(crate) enum Builtin { $($id,)* }
 
         const ALL: &[(Builtin, &str, &str, usize)] = &[$((Builtin::$id, $name, $sig, $arity),)*];
+
+        fn by_name(name: &str) -> Option<Builtin> {
+            match name {
+                $($name => Some(Builtin::$id),)*
+                _ => None,
+            }
+        }
     };
 }
 
@@ -98,12 +105,7 @@ fn signatures() -> &'static Vec<Signature> {
 
 impl Builtin {
     pub(crate) fn by_name(name: &str) -> Option<Builtin> {
-        static BY_NAME: OnceLock<std::collections::HashMap<&'static str, Builtin>> =
-            OnceLock::new();
-        BY_NAME
-            .get_or_init(|| ALL.iter().map(|b| (b.1, b.0)).collect())
-            .get(name)
-            .copied()
+        by_name(name)
     }
     fn index(self) -> usize {
         // ALL lists the variants in declaration order
@@ -160,8 +162,96 @@ fn js_truthy(v: &Value<'_>) -> bool {
     }
 }
 
+/// Bytes that `JSON.stringify` escapes: `"`, `\\` and control characters.
+const fn escapes() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+}
+static ESCAPES: [bool; 256] = escapes();
+
+/// Whether any of the 8 bytes of `x` is a control character, `"` or `\\`.
+fn word_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q & HIGH;
+    let bs = x ^ (ONES * u64::from(b'\\'));
+    let backslash = bs.wrapping_sub(ONES) & !bs & HIGH;
+    (below_space | quote | backslash) != 0
+}
+
+/// Appends `s` as a JSON string literal (the escaping of `JSON.stringify`).
 fn json_str(s: &str, out: &mut String) {
-    out.push_str(&serde_json::Value::String(s.to_string()).to_string());
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // skip 8 bytes at a time while none needs escaping
+        if let Some(chunk) = bytes.get(i..i + 8)
+            && let Ok(word) = <[u8; 8]>::try_from(chunk)
+            && !word_needs_escape(u64::from_le_bytes(word))
+        {
+            i += 8;
+            continue;
+        }
+        let b = bytes[i];
+        if ESCAPES[usize::from(b)] {
+            out.push_str(&s[run..i]);
+            match b {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                0x08 => out.push_str("\\b"),
+                0x0c => out.push_str("\\f"),
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.push_str("\\u00");
+                    out.push(char::from(HEX[usize::from(b >> 4)]));
+                    out.push(char::from(HEX[usize::from(b & 0xf)]));
+                }
+            }
+            run = i + 1;
+        }
+        i += 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+/// Appends a finite number as `JSON.stringify` writes it after JSONata's rounding to 15
+/// significant digits.
+fn json_num(n: f64, out: &mut String) {
+    if crate::value::push_integer(n, out) {
+        return;
+    }
+    let mut buf = ryu_js::Buffer::new();
+    let text = buf.format_finite(n);
+    if n.fract() == 0.0 || significant_digits(text) <= 15 {
+        // the shortest representation already has at most 15 significant digits, so
+        // rounding to 15 digits gives the same number back
+        out.push_str(text);
+    } else {
+        out.push_str(buf.format_finite(round15(n)));
+    }
+}
+
+/// Significant digits of a number written by `ryu_js` (`-0.00123`, `1.5e-7`, `123.25`).
+fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    let digits = mantissa.bytes().filter(u8::is_ascii_digit);
+    digits.skip_while(|d| *d == b'0').count()
 }
 
 fn stringify_into(
@@ -170,89 +260,128 @@ fn stringify_into(
     indent: usize,
     out: &mut String,
 ) -> Result<(), Error> {
-    crate::value::guard(|| {
-        let nl = |out: &mut String, lvl: usize| {
-            if pretty {
-                out.push('\n');
-                for _ in 0..lvl {
-                    out.push_str("  ");
-                }
+    match v {
+        Value::Undefined | Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            if v.is_numeric()? {
+                json_num(*n, out);
+            } else {
+                out.push_str("null");
             }
-        };
-        match v {
-            Value::Undefined | Value::Null => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Number(n) => {
-                if v.is_numeric()? {
-                    let n = if n.fract() == 0.0 { *n } else { round15(*n) };
-                    out.push_str(&num_to_str(n));
-                } else {
-                    out.push_str("null");
-                }
+        }
+        Value::Str(_) | Value::String(_) => json_str(v.as_str().unwrap_or(""), out),
+        Value::Func(_) => out.push_str("\"\""),
+        _ => return crate::value::guard(|| stringify_container(v, pretty, indent, out)),
+    }
+    Ok(())
+}
+
+/// `stringify_into` for arrays and objects.
+fn stringify_container(
+    v: &Value<'_>,
+    pretty: bool,
+    indent: usize,
+    out: &mut String,
+) -> Result<(), Error> {
+    let nl = |out: &mut String, lvl: usize| {
+        if pretty {
+            out.push('\n');
+            for _ in 0..lvl {
+                out.push_str("  ");
             }
-            Value::Str(_) | Value::String(_) => json_str(v.as_str().unwrap_or(""), out),
-            Value::Func(_) => out.push_str("\"\""),
-            Value::Array(_) | Value::JArray(_) | Value::Tuples(_) => {
-                let items = match v {
-                    Value::Tuples(t) => t.iter().map(|t| t.at.clone()).collect(),
-                    _ => v.items(),
-                };
-                if items.is_empty() {
-                    out.push_str("[]");
-                    return Ok(());
-                }
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
+        }
+    };
+    match v {
+        Value::Array(_) | Value::JArray(_) | Value::Tuples(_) => {
+            let mut first = true;
+            let mut item = |item: &Value<'_>, out: &mut String| -> Result<(), Error> {
+                out.push(if first { '[' } else { ',' });
+                first = false;
+                nl(out, indent + 1);
+                stringify_into(item, pretty, indent + 1, out)
+            };
+            match v {
+                Value::Tuples(t) => {
+                    for t in t.iter() {
+                        item(&t.at, out)?;
                     }
-                    nl(out, indent + 1);
-                    stringify_into(item, pretty, indent + 1, out)?;
                 }
+                Value::Array(a) => {
+                    for i in &a.items {
+                        item(i, out)?;
+                    }
+                }
+                _ => {
+                    for i in v.items() {
+                        item(&i, out)?;
+                    }
+                }
+            }
+            if first {
+                out.push_str("[]");
+            } else {
                 nl(out, indent);
                 out.push(']');
             }
-            Value::Object(_) | Value::JObject(_) => {
-                let entries: Vec<_> = v
-                    .entries()
-                    .into_iter()
-                    .filter(|(_, v)| !v.is_undef())
-                    .collect();
-                if entries.is_empty() {
-                    out.push_str("{}");
+        }
+        Value::Object(_) | Value::JObject(_) => {
+            let mut first = true;
+            v.try_for_each_entry(|k, item| {
+                if item.is_undef() {
                     return Ok(());
                 }
-                out.push('{');
-                for (i, (k, item)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    nl(out, indent + 1);
-                    json_str(k, out);
-                    out.push(':');
-                    if pretty {
-                        out.push(' ');
-                    }
-                    stringify_into(item, pretty, indent + 1, out)?;
+                out.push(if first { '{' } else { ',' });
+                first = false;
+                nl(out, indent + 1);
+                json_str(k, out);
+                out.push(':');
+                if pretty {
+                    out.push(' ');
                 }
+                stringify_into(&item, pretty, indent + 1, out)
+            })?;
+            if first {
+                out.push_str("{}");
+            } else {
                 nl(out, indent);
                 out.push('}');
             }
         }
-        Ok(())
-    })
+        _ => stringify_into(v, pretty, indent, out)?,
+    }
+    Ok(())
+}
+
+/// Appends `$string(v)` to `out`, as `&` converts its operands (nothing for undefined).
+pub(crate) fn stringify_append(v: &Value<'_>, out: &mut String) -> Result<(), Error> {
+    match v {
+        Value::Undefined => Ok(()),
+        _ => stringify_to(v, false, out),
+    }
+}
+
+/// `$string()` conversion, appended to `out`.
+fn stringify_to(v: &Value<'_>, pretty: bool, out: &mut String) -> Result<(), Error> {
+    match v {
+        Value::Str(_) | Value::String(_) => {
+            out.push_str(v.as_str().unwrap_or(""));
+            Ok(())
+        }
+        Value::Func(_) => Ok(()),
+        Value::Number(n) if !n.is_finite() => Err(Error::val("D3001", num_to_str(*n))),
+        Value::Array(a) if a.outer && !a.items.is_empty() => stringify_to(&a.items[0], pretty, out),
+        _ => stringify_into(v, pretty, 0, out),
+    }
 }
 
 /// `$string()` conversion.
 pub(crate) fn stringify(v: &Value<'_>, pretty: bool) -> Result<String, Error> {
     match v {
         Value::Str(_) | Value::String(_) => Ok(v.as_str().unwrap_or("").to_string()),
-        Value::Func(_) => Ok(String::new()),
-        Value::Number(n) if !n.is_finite() => Err(Error::val("D3001", num_to_str(*n))),
-        Value::Array(a) if a.outer && !a.items.is_empty() => stringify(&a.items[0], pretty),
         _ => {
-            let mut s = String::new();
-            stringify_into(v, pretty, 0, &mut s)?;
+            let mut s = String::with_capacity(64);
+            stringify_to(v, pretty, &mut s)?;
             Ok(s)
         }
     }
@@ -309,17 +438,44 @@ fn substring(s: &str, start: f64, length: Option<f64>) -> String {
     }
 }
 
-fn round_half_even(x: f64, precision: f64) -> f64 {
-    let shift = |v: f64, p: f64| -> f64 {
-        let s = num_to_str(v);
-        let (m, e) = match s.split_once('e') {
-            Some((m, e)) => (m.to_string(), e.parse::<f64>().unwrap_or(0.0)),
-            None => (s, 0.0),
-        };
-        format!("{m}e{}", num_to_str(e + p))
-            .parse::<f64>()
-            .unwrap_or(f64::NAN)
+/// The reference's decimal shift in `round`: `+(mantissa + "e" + (exponent + p))`, with `v`
+/// written as JavaScript writes numbers. The text is built on the stack.
+fn shift_decimal(v: f64, p: f64) -> f64 {
+    fn js_num(n: f64, buf: &mut ryu_js::Buffer) -> &str {
+        if n.is_nan() {
+            "NaN"
+        } else if n == f64::INFINITY {
+            "Infinity"
+        } else if n == f64::NEG_INFINITY {
+            "-Infinity"
+        } else {
+            buf.format_finite(n)
+        }
+    }
+    let mut vb = ryu_js::Buffer::new();
+    let s = js_num(v, &mut vb);
+    let (m, e) = match s.split_once('e') {
+        Some((m, e)) => (m, e.parse::<f64>().unwrap_or(0.0)),
+        None => (s, 0.0),
     };
+    let mut eb = ryu_js::Buffer::new();
+    let es = js_num(e + p, &mut eb);
+    let mut text = [0u8; 96];
+    let len = m.len() + 1 + es.len();
+    let Some(dst) = text.get_mut(..len) else {
+        return format!("{m}e{es}").parse::<f64>().unwrap_or(f64::NAN);
+    };
+    dst[..m.len()].copy_from_slice(m.as_bytes());
+    dst[m.len()] = b'e';
+    dst[m.len() + 1..].copy_from_slice(es.as_bytes());
+    std::str::from_utf8(dst)
+        .ok()
+        .and_then(|t| t.parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
+}
+
+fn round_half_even(x: f64, precision: f64) -> f64 {
+    let shift = shift_decimal;
     let p = precision.trunc();
     let arg = if p != 0.0 { shift(x, p) } else { x };
     let mut result = (arg + 0.5).floor();
@@ -833,13 +989,22 @@ impl<'a> Ctx<'a> {
                 if undefined_first {
                     return Ok(Value::Undefined);
                 }
-                let sep = str_arg(&args, 1).unwrap_or_default();
-                let parts: Vec<String> = a0
-                    .to_list()
-                    .iter()
-                    .map(|v| v.as_str().unwrap_or("").to_string())
-                    .collect();
-                str_result(parts.join(&sep))
+                let sep = args.get(1).and_then(Value::as_str).unwrap_or("");
+                let mut out = String::new();
+                let mut first = true;
+                let mut part = |v: &Value<'_>| {
+                    if !first {
+                        out.push_str(sep);
+                    }
+                    first = false;
+                    out.push_str(v.as_str().unwrap_or(""));
+                };
+                match &a0 {
+                    Value::Array(a) => a.items.iter().for_each(&mut part),
+                    Value::JArray(a) => a.iter().for_each(|j| part(&Value::from_json(j))),
+                    v => part(v),
+                }
+                str_result(out)
             }
             B::FormatNumber => {
                 let Some(n) = a0.as_num() else {
@@ -1058,10 +1223,28 @@ impl<'a> Ctx<'a> {
                 if undefined_first {
                     return Ok(Value::Undefined);
                 }
-                let mut o = Obj::new();
-                for item in a0.to_list() {
-                    for (k, v) in item.entries() {
-                        o.insert(k, v);
+                // entries are inserted in storage order: viewed in JavaScript's property
+                // order (array indexes first), the result is the same as the reference's
+                let list = a0.to_list();
+                let size = list.iter().map(Value::obj_len).sum();
+                let mut o = Obj::with_capacity_and_hasher(size, Default::default());
+                for item in &list {
+                    match item {
+                        Value::Object(src) => {
+                            for (k, v) in src.iter() {
+                                o.insert(k.clone(), v.clone());
+                            }
+                        }
+                        Value::JObject(src) => {
+                            for (k, v) in src.iter() {
+                                o.insert(k.clone(), Value::from_json(v));
+                            }
+                        }
+                        _ => {
+                            for (k, v) in item.entries() {
+                                o.insert(k, v);
+                            }
+                        }
                     }
                 }
                 Ok(Value::object(o))

@@ -26,8 +26,11 @@
 //!   the random source, and [`Limits`].
 //! - Instead of wall-clock time limits, evaluation has a step budget and a maximum nesting
 //!   depth, both reported as error `U1001`. Deep recursion never overflows the thread stack
-//!   (the stack is grown on the heap when needed), and deeply nested values are dropped
-//!   iteratively.
+//!   (the stack is grown on the heap when needed), and deeply nested values, chains of
+//!   closures and syntax trees are dropped iteratively. The parser refuses (`U1001`)
+//!   sub-expressions nested more than 1,000 deep and operator chains making a tree more than
+//!   10,000 levels high; a result nested more than 1,000 arrays or objects deep is refused
+//!   rather than handed to a host that would walk it recursively.
 //! - Errors carry the reference implementation's codes (`S0xxx`, `T0xxx`–`T2xxx`,
 //!   `D1xxx`–`D3xxx`, `U1001`), with position and token where known.
 //!
@@ -117,7 +120,7 @@ impl Default for Limits {
 /// Variables, host functions, hooks and limits for one evaluation.
 #[derive(Clone, Default)]
 pub struct Bindings<'b> {
-    pub(crate) vars: Vec<(String, Cow<'b, Json>)>,
+    pub(crate) vars: Vec<(Arc<str>, Cow<'b, Json>)>,
     pub(crate) functions: Vec<(Arc<str>, NativeFunction)>,
     pub(crate) disabled: Vec<String>,
     pub(crate) clock: Option<Arc<dyn Fn() -> f64 + Send + Sync>>,
@@ -144,14 +147,13 @@ impl<'b> Bindings<'b> {
 
     /// Binds `$name` to a document (borrowed, not copied).
     pub fn var(mut self, name: &str, value: &'b Json) -> Self {
-        self.vars.push((name.to_string(), Cow::Borrowed(value)));
+        self.vars.push((name.into(), Cow::Borrowed(value)));
         self
     }
 
     /// Binds `$name` to a `serde_json` value (converted once, here).
     pub fn var_value(mut self, name: &str, value: &serde_json::Value) -> Self {
-        self.vars
-            .push((name.to_string(), Cow::Owned(Json::from(value))));
+        self.vars.push((name.into(), Cow::Owned(Json::from(value))));
         self
     }
 
@@ -226,6 +228,8 @@ impl<'b> Bindings<'b> {
 #[derive(Debug)]
 pub struct Expression {
     root: ast::Node,
+    /// The name `$` binds the input to (allocated once, not per evaluation).
+    dollar: Arc<str>,
 }
 
 impl Expression {
@@ -233,6 +237,7 @@ impl Expression {
     pub fn parse(source: &str) -> Result<Expression, Error> {
         Ok(Expression {
             root: parser::parse(source)?,
+            dollar: Arc::from("$"),
         })
     }
 
@@ -260,10 +265,10 @@ impl Expression {
         let ctx = Ctx::new(bindings);
         let root = Frame::root();
         for (name, v) in &bindings.vars {
-            root.bind(&Arc::from(name.as_str()), Value::from_json(v));
+            root.bind(name, Value::from_json(v));
         }
         let input_v = input.map_or(Value::Undefined, Value::from_json);
-        root.bind(&Arc::from("$"), input_v.clone());
+        root.bind(&self.dollar, input_v.clone());
         let input_v = match input {
             Some(Json::Array(_)) => Value::outer(input_v),
             _ => input_v,

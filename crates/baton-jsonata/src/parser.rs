@@ -309,6 +309,11 @@ const KNOWN_OPS: &[&str] = &[
 /// Maximum nesting of sub-expressions accepted by the parser.
 const MAX_NESTING: usize = 1000;
 
+/// Maximum height of a syntax tree. Chains of operators (`a & b & c ...`, `a.b.c...`) nest
+/// without nesting sub-expressions; beyond this height an expression is refused, so that
+/// processing and evaluating it cannot take unbounded stack.
+const MAX_HEIGHT: usize = 10 * MAX_NESTING;
+
 struct Parser {
     lexer: Lexer,
     cur: Token,
@@ -340,6 +345,11 @@ pub(crate) fn parse(source: &str) -> Result<Node, Error> {
     let expr = p.expression(0)?;
     if p.cur.tok != Tok::End {
         return Err(Error::tok("S0201", tok_value(&p.cur.tok)).at(p.cur.pos));
+    }
+    if expr.height(MAX_HEIGHT) > MAX_HEIGHT {
+        let mut e = Error::new("U1001").at(expr.position);
+        e.message = format!("Expression nested more than {MAX_HEIGHT} levels deep");
+        return Err(e);
     }
     let mut node = p.process(expr)?;
     if matches!(node.kind, Kind::Parent(_)) || !node.seeking_parent.is_empty() {
@@ -915,9 +925,10 @@ impl Parser {
 
     fn process(&mut self, expr: Node) -> Result<Node, Error> {
         crate::value::guard(|| {
+            let mut expr = expr;
             let pos = expr.position;
             let keep_array = expr.keep_array;
-            let mut result = match expr.kind {
+            let mut result = match expr.take_kind() {
                 Kind::Dot(lhs, rhs) => {
                     let lstep = self.process(*lhs)?;
                     let lparent = if let Kind::Parent(s) = lstep.kind {
@@ -929,19 +940,24 @@ impl Parser {
                     if let Some(s) = lparent {
                         result.seeking_parent = vec![s];
                     }
+                    // steps an inner `.` already checked need no second look, except its
+                    // last one, which a later `@`, `#` or `[]` may have changed
+                    let from = (result.checked_steps as usize).saturating_sub(1);
                     let mut rest = self.process(*rhs)?;
                     let Kind::Path(steps) = &mut result.kind else {
                         return Err(Error::new("S0201").at(pos));
                     };
-                    if let Kind::Path(rsteps) = rest.kind {
-                        steps.extend(rsteps);
+                    if matches!(rest.kind, Kind::Path(_)) {
+                        if let Kind::Path(rsteps) = rest.take_kind() {
+                            steps.extend(rsteps);
+                        }
                     } else {
                         if !rest.predicate.is_empty() {
                             rest.stages = std::mem::take(&mut rest.predicate);
                         }
                         steps.push(rest);
                     }
-                    for step in steps.iter_mut() {
+                    for step in steps.iter_mut().skip(from) {
                         match &step.kind {
                             Kind::Num(n) => {
                                 return Err(Error::val("S0213", crate::value::num_to_str(*n))
@@ -955,7 +971,8 @@ impl Parser {
                             _ => {}
                         }
                     }
-                    if steps.iter().any(|s| s.keep_array) {
+                    let checked = steps.len();
+                    if steps.iter().skip(from).any(|s| s.keep_array) {
                         result.keep_singleton_array = true;
                     }
                     if let Some(first) = steps.first_mut()
@@ -969,6 +986,7 @@ impl Parser {
                         last.cons_array = true;
                     }
                     self.resolve_ancestry(&mut result)?;
+                    result.checked_steps = u32::try_from(checked).unwrap_or(u32::MAX);
                     result
                 }
                 Kind::Filter(lhs, rhs) => {
@@ -1043,7 +1061,7 @@ impl Parser {
                     let mut r =
                         Node::new(Kind::Bind(name, Box::new(Node::new(Kind::Null, pos))), pos);
                     Self::push_ancestry(&mut r, &rhs);
-                    r.kind = match r.kind {
+                    r.kind = match r.take_kind() {
                         Kind::Bind(n, _) => Kind::Bind(n, Box::new(rhs)),
                         k => k,
                     };
@@ -1295,7 +1313,7 @@ fn mark_keep_array(node: &mut Node) {
     step.keep_array = true;
 }
 
-fn tail_call_optimize(expr: Node) -> Node {
+fn tail_call_optimize(mut expr: Node) -> Node {
     match expr.kind {
         Kind::Call(..) if expr.predicate.is_empty() => {
             let pos = expr.position;
@@ -1309,24 +1327,22 @@ fn tail_call_optimize(expr: Node) -> Node {
                 pos,
             )
         }
-        Kind::Condition(c, t, e) => {
-            let mut n = Node {
-                kind: Kind::Null,
-                ..expr
-            };
-            let t = Box::new(tail_call_optimize(*t));
-            let e = e.map(|e| Box::new(tail_call_optimize(*e)));
-            n.kind = Kind::Condition(c, t, e);
-            n
+        Kind::Condition(..) => {
+            if let Kind::Condition(c, t, e) = expr.take_kind() {
+                let t = Box::new(tail_call_optimize(*t));
+                let e = e.map(|e| Box::new(tail_call_optimize(*e)));
+                expr.kind = Kind::Condition(c, t, e);
+            }
+            expr
         }
-        Kind::Block(mut exprs) => {
-            if let Some(last) = exprs.pop() {
-                exprs.push(tail_call_optimize(last));
+        Kind::Block(..) => {
+            if let Kind::Block(mut exprs) = expr.take_kind() {
+                if let Some(last) = exprs.pop() {
+                    exprs.push(tail_call_optimize(last));
+                }
+                expr.kind = Kind::Block(exprs);
             }
-            Node {
-                kind: Kind::Block(exprs),
-                ..expr
-            }
+            expr
         }
         _ => expr,
     }

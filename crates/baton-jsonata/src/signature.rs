@@ -133,15 +133,25 @@ impl Signature {
         pos: usize,
         full: bool,
         caps: &mut Vec<usize>,
-        failed: &mut std::collections::HashSet<(usize, usize)>,
+        failed: &mut Vec<bool>,
     ) -> bool {
         if pi == self.params.len() {
             return !full || pos == syms.len();
         }
-        // the outcome from (pi, pos) never changes: remember failures (no exponential backtracking)
-        if failed.contains(&(pi, pos)) {
+        // the outcome from (pi, pos) never changes: remember failures (no exponential
+        // backtracking); the table is allocated at the first failure
+        let slot = pi * (syms.len() + 1) + pos;
+        if failed.get(slot).copied().unwrap_or(false) {
             return false;
         }
+        let fail = |failed: &mut Vec<bool>| {
+            if failed.is_empty() {
+                failed.resize(self.params.len() * (syms.len() + 1), false);
+            }
+            if let Some(f) = failed.get_mut(slot) {
+                *f = true;
+            }
+        };
         let p = &self.params[pi];
         let fits = |i: usize| syms.get(i).is_some_and(|c| p.symbols.contains(*c));
         let mut n = 0;
@@ -159,7 +169,7 @@ impl Signature {
         let mut take = n;
         loop {
             if take < min {
-                failed.insert((pi, pos));
+                fail(failed);
                 return false;
             }
             caps.push(take);
@@ -168,7 +178,7 @@ impl Signature {
             }
             caps.pop();
             if take == 0 {
-                failed.insert((pi, pos));
+                fail(failed);
                 return false;
             }
             take -= 1;
@@ -181,10 +191,20 @@ impl Signature {
         args: Vec<Value<'a>>,
         context: &Value<'a>,
     ) -> Result<Vec<Value<'a>>, Error> {
-        let syms: Vec<char> = args.iter().map(|a| a.symbol()).collect();
-        let mut caps = Vec::new();
-        if !self.matcher(&syms, 0, 0, true, &mut caps, &mut Default::default()) {
-            return Err(self.validation_error(&syms));
+        let mut sym_buf = ['m'; 8];
+        let sym_vec: Vec<char>;
+        let syms: &[char] = if args.len() <= sym_buf.len() {
+            for (slot, a) in sym_buf.iter_mut().zip(args.iter()) {
+                *slot = a.symbol();
+            }
+            &sym_buf[..args.len()]
+        } else {
+            sym_vec = args.iter().map(|a| a.symbol()).collect();
+            &sym_vec
+        };
+        let mut caps = Vec::with_capacity(self.params.len());
+        if !self.matcher(syms, 0, 0, true, &mut caps, &mut Vec::new()) {
+            return Err(self.validation_error(syms));
         }
         let mut out = Vec::with_capacity(caps.len());
         let mut arg_index = 0;
@@ -222,11 +242,13 @@ impl Signature {
                             if single != 'a' {
                                 ok = take == 1 && k == 0 && sub.len() == 1 && single == first;
                             } else {
-                                let items = arg.items();
-                                if let Some(f) = items.first() {
-                                    let t = f.symbol();
-                                    ok = t == first && items.iter().all(|v| v.symbol() == t);
-                                }
+                                ok = match &arg {
+                                    Value::Array(a) => a.items.iter().all(|v| v.symbol() == first),
+                                    Value::JArray(a) => {
+                                        a.iter().all(|j| Value::from_json(j).symbol() == first)
+                                    }
+                                    _ => true,
+                                };
                             }
                         }
                         if !ok {

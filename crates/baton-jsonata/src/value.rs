@@ -30,31 +30,138 @@ impl<'a> std::ops::DerefMut for Object<'a> {
     }
 }
 
+/// Looks a member up by name: small objects (the usual case) are scanned, which is cheaper
+/// than hashing the name.
+pub(crate) fn map_get<'m, V, S: std::hash::BuildHasher>(
+    map: &'m IndexMap<Arc<str>, V, S>,
+    key: &str,
+) -> Option<&'m V> {
+    if map.len() <= 8 {
+        map.iter()
+            .find(|(k, _)| k.len() == key.len() && ***k == *key)
+            .map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// Deepest nesting of arrays and objects in a result handed back to the host (error `U1001`
+/// beyond it). Values inside an evaluation may nest deeper (they are dropped and compared
+/// without recursion), but the host's documents are walked recursively.
+pub(crate) const MAX_RESULT_DEPTH: usize = 1000;
+
 /// Runs `f`, growing the stack on the heap first when little of it is left, so deep
 /// recursion (nested expressions or values) cannot overflow the caller's thread stack.
 pub(crate) fn guard<R>(f: impl FnOnce() -> R) -> R {
     stacker::maybe_grow(256 * 1024, 4 * 1024 * 1024, f)
 }
 
+/// Whether dropping `v` may drop further values (so a long chain could recurse deeply).
 fn is_container(v: &Value<'_>) -> bool {
-    matches!(v, Value::Array(_) | Value::Object(_))
+    matches!(
+        v,
+        Value::Array(_) | Value::Object(_) | Value::Func(_) | Value::Tuples(_)
+    )
 }
 
-/// Drops nested containers without recursion.
-fn drop_iteratively(mut stack: Vec<Value<'_>>) {
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::Array(a) => {
-                if let Ok(mut arr) = Arc::try_unwrap(a) {
-                    stack.append(&mut arr.items);
+/// Something being dropped by [`dispose`].
+pub(crate) enum Garbage<'a> {
+    Value(Value<'a>),
+    Frame(crate::env::Frame<'a>),
+}
+
+impl<'a> Garbage<'a> {
+    /// Queues `v` if dropping it could recurse, else drops it now.
+    pub(crate) fn value(v: Value<'a>, out: &mut Vec<Garbage<'a>>) {
+        if is_container(&v) {
+            out.push(Garbage::Value(v));
+        }
+    }
+
+    /// Queues the frame if this is its last reference, else just releases it.
+    pub(crate) fn env(env: Env<'a>, out: &mut Vec<Garbage<'a>>) {
+        if let Some(frame) = Arc::into_inner(env) {
+            out.push(Garbage::Frame(frame));
+        }
+    }
+}
+
+/// Drops values, closures and scopes without recursion: a chain of nested arrays, objects,
+/// closures or scopes of any length cannot overflow the stack.
+pub(crate) fn dispose(mut stack: Vec<Garbage<'_>>) {
+    while let Some(g) = stack.pop() {
+        match g {
+            Garbage::Frame(mut f) => f.take_parts(&mut stack),
+            Garbage::Value(Value::Array(a)) => {
+                if let Some(mut arr) = Arc::into_inner(a) {
+                    for v in std::mem::take(&mut arr.items) {
+                        Garbage::value(v, &mut stack);
+                    }
                 }
             }
-            Value::Object(o) => {
-                if let Ok(mut obj) = Arc::try_unwrap(o) {
-                    stack.extend(obj.0.drain(..).map(|(_, v)| v));
+            Garbage::Value(Value::Object(o)) => {
+                if let Some(mut obj) = Arc::into_inner(o) {
+                    for (_, v) in obj.0.drain(..) {
+                        Garbage::value(v, &mut stack);
+                    }
                 }
             }
-            _ => {}
+            Garbage::Value(Value::Tuples(t)) => {
+                if let Some(ts) = Arc::into_inner(t) {
+                    for t in ts {
+                        Garbage::value(t.at, &mut stack);
+                        for (_, v) in t.binds {
+                            Garbage::value(v, &mut stack);
+                        }
+                    }
+                }
+            }
+            Garbage::Value(Value::Func(f)) => {
+                if let Some(mut f) = Arc::into_inner(f) {
+                    f.take_values(&mut stack);
+                    // the scope is moved out too (a stand-in takes its place), so that a
+                    // chain closure -> scope -> closure -> ... stays in this loop
+                    if let Func::Lambda(Lambda { env, .. }) | Func::Transform { env, .. } = &mut f {
+                        let env = std::mem::replace(env, crate::env::Frame::root());
+                        Garbage::env(env, &mut stack);
+                    }
+                }
+            }
+            Garbage::Value(_) => {}
+        }
+    }
+}
+
+impl<'a> Func<'a> {
+    /// Moves the values this function holds (not its scope) out for [`dispose`].
+    fn take_values(&mut self, out: &mut Vec<Garbage<'a>>) {
+        match self {
+            Func::Lambda(l) => Garbage::value(std::mem::take(&mut l.input), out),
+            Func::Partial { func, args } => {
+                Garbage::value(std::mem::take(func), out);
+                for v in args.drain(..).flatten() {
+                    Garbage::value(v, out);
+                }
+            }
+            Func::Chain(a, b) => {
+                Garbage::value(std::mem::take(a), out);
+                Garbage::value(std::mem::take(b), out);
+            }
+            Func::Builtin(_)
+            | Func::Host(_)
+            | Func::Regex(_)
+            | Func::RegexNext { .. }
+            | Func::Transform { .. } => {}
+        }
+    }
+}
+
+impl Drop for Func<'_> {
+    fn drop(&mut self) {
+        let mut stack = Vec::new();
+        self.take_values(&mut stack);
+        if !stack.is_empty() {
+            dispose(stack);
         }
     }
 }
@@ -62,7 +169,11 @@ fn drop_iteratively(mut stack: Vec<Value<'_>>) {
 impl Drop for Object<'_> {
     fn drop(&mut self) {
         if self.0.values().any(is_container) {
-            drop_iteratively(self.0.drain(..).map(|(_, v)| v).collect());
+            let mut stack = Vec::new();
+            for (_, v) in self.0.drain(..) {
+                Garbage::value(v, &mut stack);
+            }
+            dispose(stack);
         }
     }
 }
@@ -70,7 +181,11 @@ impl Drop for Object<'_> {
 impl Drop for Array<'_> {
     fn drop(&mut self) {
         if self.items.iter().any(is_container) {
-            drop_iteratively(std::mem::take(&mut self.items));
+            let mut stack = Vec::new();
+            for v in std::mem::take(&mut self.items) {
+                Garbage::value(v, &mut stack);
+            }
+            dispose(stack);
         }
     }
 }
@@ -161,7 +276,8 @@ pub(crate) enum Value<'a> {
     Null,
     Bool(bool),
     Number(f64),
-    Str(&'a str),
+    /// A string of the input document, borrowed in place.
+    Str(&'a Arc<str>),
     String(Arc<str>),
     /// An array of the input document, borrowed in place.
     JArray(&'a Arc<Vec<Json>>),
@@ -238,7 +354,7 @@ impl<'a> Value<'a> {
 
     pub(crate) fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Str(s) => Some(s),
+            Value::Str(s) => Some(&***s),
             Value::String(s) => Some(s),
             _ => None,
         }
@@ -308,8 +424,8 @@ impl<'a> Value<'a> {
     /// Object field lookup.
     pub(crate) fn get(&self, key: &str) -> Value<'a> {
         match self {
-            Value::Object(o) => o.get(key).cloned().unwrap_or_default(),
-            Value::JObject(o) => o.get(key).map(Value::from_json).unwrap_or_default(),
+            Value::Object(o) => map_get(o, key).cloned().unwrap_or_default(),
+            Value::JObject(o) => map_get(o, key).map(Value::from_json).unwrap_or_default(),
             _ => Value::Undefined,
         }
     }
@@ -327,6 +443,32 @@ impl<'a> Value<'a> {
         };
         js_property_order(&mut entries);
         entries
+    }
+
+    /// Calls `f` on each entry of an object, in JavaScript's property order, without
+    /// collecting the entries (unless some names are array indexes, which come first).
+    pub(crate) fn try_for_each_entry<E>(
+        &self,
+        mut f: impl FnMut(&str, Value<'a>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Value::Object(o) if !o.keys().any(|k| is_array_index(k)) => {
+                for (k, v) in o.iter() {
+                    f(k, v.clone())?;
+                }
+            }
+            Value::JObject(o) if !o.keys().any(|k| is_array_index(k)) => {
+                for (k, v) in o.iter() {
+                    f(k, Value::from_json(v))?;
+                }
+            }
+            _ => {
+                for (k, v) in self.entries() {
+                    f(&k, v)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn obj_len(&self) -> usize {
@@ -370,45 +512,70 @@ impl<'a> Value<'a> {
 
     /// Converts to an owned JSON value (`None` for undefined).
     pub(crate) fn to_json(&self) -> Result<Option<Json>, Error> {
-        crate::value::guard(|| {
-            Ok(Some(match self {
-                Value::Undefined => return Ok(None),
-                Value::Null => Json::Null,
-                Value::Bool(b) => Json::Bool(*b),
-                Value::Number(n) => num_to_json(*n)?,
-                Value::Str(s) => Json::string(s),
-                Value::String(s) => Json::String(s.clone()),
-                // Parts of the input come back shared, not copied.
-                Value::JArray(a) => Json::Array(Arc::clone(a)),
-                Value::JObject(o) => Json::Object(Arc::clone(o)),
-                Value::Array(a) => {
-                    let mut out = Vec::with_capacity(a.items.len());
-                    for v in &a.items {
-                        // like JSON.stringify: an undefined array member becomes null
-                        out.push(v.to_json()?.unwrap_or(Json::Null));
-                    }
-                    Json::from_vec(out)
+        self.to_json_at(0)
+    }
+
+    /// `to_json` for a value nested `depth` containers deep in the result.
+    fn to_json_at(&self, depth: usize) -> Result<Option<Json>, Error> {
+        Ok(Some(match self {
+            Value::Undefined => return Ok(None),
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => num_to_json(*n)?,
+            Value::Str(s) => Json::String(Arc::clone(s)),
+            Value::String(s) => Json::String(s.clone()),
+            // Parts of the input come back shared, not copied.
+            Value::JArray(a) => Json::Array(Arc::clone(a)),
+            Value::JObject(o) => Json::Object(Arc::clone(o)),
+            Value::Func(_) => Json::string(""),
+            Value::Array(_) | Value::Tuples(_) | Value::Object(_) => {
+                if depth >= MAX_RESULT_DEPTH {
+                    let mut e = Error::new("U1001");
+                    e.message = format!("Result nested more than {MAX_RESULT_DEPTH} levels deep");
+                    return Err(e);
                 }
-                Value::Tuples(t) => {
-                    let mut out = Vec::with_capacity(t.len());
-                    for v in t.iter() {
-                        if let Some(j) = v.at.to_json()? {
-                            out.push(j);
-                        }
-                    }
-                    Json::from_vec(out)
+                return crate::value::guard(|| self.container_to_json(depth + 1)).map(Some);
+            }
+        }))
+    }
+
+    fn container_to_json(&self, depth: usize) -> Result<Json, Error> {
+        Ok(match self {
+            Value::Array(a) => {
+                let mut out = Vec::with_capacity(a.items.len());
+                for v in &a.items {
+                    // like JSON.stringify: an undefined array member becomes null
+                    out.push(v.to_json_at(depth)?.unwrap_or(Json::Null));
                 }
-                Value::Object(_) => {
-                    let mut m = baton_json::Map::new();
+                Json::from_vec(out)
+            }
+            Value::Tuples(t) => {
+                let mut out = Vec::with_capacity(t.len());
+                for v in t.iter() {
+                    if let Some(j) = v.at.to_json_at(depth)? {
+                        out.push(j);
+                    }
+                }
+                Json::from_vec(out)
+            }
+            Value::Object(o) => {
+                let mut m = baton_json::Map::with_capacity_and_hasher(o.len(), Default::default());
+                if o.keys().any(|k| is_array_index(k)) {
                     for (k, v) in self.entries() {
-                        if let Some(j) = v.to_json()? {
+                        if let Some(j) = v.to_json_at(depth)? {
                             m.insert(k, j);
                         }
                     }
-                    Json::from_map(m)
+                } else {
+                    for (k, v) in o.iter() {
+                        if let Some(j) = v.to_json_at(depth)? {
+                            m.insert(k.clone(), j);
+                        }
+                    }
                 }
-                Value::Func(_) => Json::string(""),
-            }))
+                Json::from_map(m)
+            }
+            _ => self.to_json_at(depth)?.unwrap_or(Json::Null),
         })
     }
 
@@ -426,7 +593,7 @@ impl<'a> Value<'a> {
                 }
                 Value::object(o)
             }
-            Value::Str(s) => Value::string(*s),
+            Value::Str(s) => Value::String(Arc::clone(s)),
             v => v.clone(),
         })
     }
@@ -478,8 +645,39 @@ pub(crate) fn num_to_json(n: f64) -> Result<Json, Error> {
     Ok(serde_json::Number::from_f64(n).map_or(Json::Null, Json::Number))
 }
 
+/// Appends `n` if it is an integer of at most 15 digits (written the same by JavaScript,
+/// `-0` as `0`), without going through the general formatter; `false` otherwise.
+pub(crate) fn push_integer(n: f64, out: &mut String) -> bool {
+    if n.fract() != 0.0 || n.abs() >= 1e15 {
+        return false;
+    }
+    let i = n as i64;
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut m = i.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+    true
+}
+
 /// ECMAScript `Number.prototype.toString()`.
 pub(crate) fn num_to_str(n: f64) -> String {
+    let mut s = String::new();
+    if push_integer(n, &mut s) {
+        return s;
+    }
     if n.is_nan() {
         return "NaN".into();
     }
