@@ -99,7 +99,7 @@ fn drive(db: &TempDb, names: &[&str], crash_every: Option<usize>) -> (Vec<Execut
     }
     loop {
         steps += 1;
-        if crash_every.is_some_and(|k| steps % k == 0) {
+        if crash_every.is_some_and(|k| steps.is_multiple_of(k)) {
             // Crash: only the store survives.
             queue.clear();
             durable = Durable::new(db.open());
@@ -107,7 +107,7 @@ fn drive(db: &TempDb, names: &[&str], crash_every: Option<usize>) -> (Vec<Execut
         }
         if let Some(d) = queue.pop_front() {
             calls += 1;
-            let result = if calls % 4 == 0 {
+            let result = if calls.is_multiple_of(4) {
                 Err(StatesError::new("Flaky", "every fourth call"))
             } else {
                 Ok(d.request.input.clone())
