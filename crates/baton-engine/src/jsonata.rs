@@ -6,7 +6,7 @@ use crate::error::StatesError;
 use baton_asl::intrinsic::{self, Entropy, IntrinsicContext, SplitMix64};
 use baton_asl::model::{JsonataExpr, JsonataTemplate};
 use baton_json::{Json, Json as Value, Map};
-use baton_jsonata::{Bindings, Limits, NativeFn};
+use baton_jsonata::{Bindings, Limits, NativeFn, Outcome};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The `$states` reserved variable of a JSONata state.
@@ -102,9 +102,10 @@ pub fn evaluate(
     } else {
         bindings
     };
-    match expr.compiled.evaluate_json(states.input, &bindings) {
-        Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(fail("returned nothing (undefined).".into())),
+    match expr.compiled.evaluate_outcome(states.input, &bindings) {
+        Ok(Outcome::Value(v)) => Ok(v),
+        Ok(Outcome::Undefined) => Err(fail("returned nothing (undefined).".into())),
+        Ok(Outcome::Function) => Err(fail("returned an unsupported result type.".into())),
         Err(e) => Err(fail(format!(
             "threw an error during evaluation. {}: {}",
             e.code, e.message

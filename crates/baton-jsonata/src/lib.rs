@@ -256,12 +256,27 @@ impl Expression {
 
     /// Evaluates against `input` (`None` = undefined input), reading it in place; the parts
     /// of the input that the result holds are shared with it, not copied. Returns `None`
-    /// when the result is undefined.
+    /// when the result is undefined; a function result becomes `""`, as `JSON.stringify`
+    /// gives it (see [`Expression::evaluate_outcome`] to tell it apart).
     pub fn evaluate_json(
         &self,
         input: Option<&Json>,
         bindings: &Bindings<'_>,
     ) -> Result<Option<Json>, Error> {
+        Ok(match self.evaluate_outcome(input, bindings)? {
+            Outcome::Value(v) => Some(v),
+            Outcome::Undefined => None,
+            Outcome::Function => Some(Json::string("")),
+        })
+    }
+
+    /// Like [`Expression::evaluate_json`], but says when the result is a function, which
+    /// hosts that hand results on as JSON (Step Functions) must refuse.
+    pub fn evaluate_outcome(
+        &self,
+        input: Option<&Json>,
+        bindings: &Bindings<'_>,
+    ) -> Result<Outcome, Error> {
         let ctx = Ctx::new(bindings);
         let root = Frame::root();
         for (name, v) in &bindings.vars {
@@ -273,13 +288,30 @@ impl Expression {
             Some(Json::Array(_)) => Value::outer(input_v),
             _ => input_v,
         };
-        let result = ctx
-            .eval(&self.root, &input_v, &root)
-            .and_then(|v| v.to_json());
+        let result = ctx.eval(&self.root, &input_v, &root).and_then(|v| {
+            if v.is_func() {
+                return Ok(Outcome::Function);
+            }
+            Ok(match v.to_json()? {
+                Some(j) => Outcome::Value(j),
+                None => Outcome::Undefined,
+            })
+        });
         ctx.release();
         root.clear();
         result
     }
+}
+
+/// What an evaluation gave, for [`Expression::evaluate_outcome`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A JSON value.
+    Value(Json),
+    /// Nothing (JSONata's `undefined`).
+    Undefined,
+    /// A function (a lambda, a built-in, a partial application...).
+    Function,
 }
 
 #[cfg(test)]
