@@ -68,6 +68,15 @@ pub struct Step {
     pub dispatch: Vec<Dispatch>,
 }
 
+/// An execution whose first step ran in memory, waiting to be stored.
+#[derive(Debug, Clone)]
+pub struct PreparedStart {
+    /// What the store will hold.
+    pub execution: NewExecution,
+    /// The tasks to dispatch once it is stored.
+    pub dispatch: Vec<Dispatch>,
+}
+
 /// The durable layer over a store.
 pub struct Durable {
     store: Arc<dyn Store>,
@@ -218,16 +227,16 @@ impl Durable {
         Ok(machine)
     }
 
-    /// Starts an execution of `machine` and commits its first step with it (idempotently: the
-    /// same name and input give back the stored execution, with nothing to dispatch).
-    pub fn start(
+    /// Runs an execution's first step in memory, ready to be stored by
+    /// [`Durable::start_batch`] together with others (one transaction for the lot).
+    pub fn prepare_start(
         &self,
         machine: &StateMachineRecord,
         name: &str,
         input: &str,
         now: i64,
         seed: u64,
-    ) -> Result<Step> {
+    ) -> Result<PreparedStart> {
         let parsed = self.machine(machine)?;
         let input_json =
             Json::parse(input).map_err(|e| DurableError::InvalidInput(e.to_string()))?;
@@ -243,25 +252,56 @@ impl Durable {
         };
         let mut ex = Execution::start(parsed, info, input_json, now);
         let (first, dispatch) = transition(&mut ex, &arn, 1, now, None)?;
-        let started = self.store.start_execution(&NewExecution {
-            arn: arn.clone(),
-            state_machine_arn: machine.arn.clone(),
-            name: name.to_string(),
-            input: input.to_string(),
-            start_millis: now,
-            snapshot: first.snapshot.clone(),
-            first: Some(first),
-        })?;
-        Ok(match started {
-            Started::Created(execution) => Step {
-                execution,
-                dispatch,
+        Ok(PreparedStart {
+            execution: NewExecution {
+                arn,
+                state_machine_arn: machine.arn.clone(),
+                name: name.to_string(),
+                input: input.to_string(),
+                start_millis: now,
+                snapshot: first.snapshot.clone(),
+                first: Some(first),
             },
-            Started::Existing(execution) => Step {
-                execution,
-                dispatch: Vec::new(),
-            },
+            dispatch,
         })
+    }
+
+    /// Stores prepared starts in one batch. Each result is the stored execution and the tasks to
+    /// dispatch (none when an execution of that name and input existed already).
+    pub fn start_batch(&self, starts: Vec<PreparedStart>) -> Result<Vec<Result<Step>>> {
+        let news: Vec<NewExecution> = starts.iter().map(|p| p.execution.clone()).collect();
+        let results = self.store.start_executions(&news)?;
+        Ok(results
+            .into_iter()
+            .zip(starts)
+            .map(|(r, p)| match r {
+                Ok(Started::Created(execution)) => Ok(Step {
+                    execution,
+                    dispatch: p.dispatch,
+                }),
+                Ok(Started::Existing(execution)) => Ok(Step {
+                    execution,
+                    dispatch: Vec::new(),
+                }),
+                Err(e) => Err(DurableError::Store(e)),
+            })
+            .collect())
+    }
+
+    /// Starts an execution of `machine` and commits its first step with it (idempotently: the
+    /// same name and input give back the stored execution, with nothing to dispatch).
+    pub fn start(
+        &self,
+        machine: &StateMachineRecord,
+        name: &str,
+        input: &str,
+        now: i64,
+        seed: u64,
+    ) -> Result<Step> {
+        let prepared = self.prepare_start(machine, name, input, now, seed)?;
+        self.start_batch(vec![prepared])?
+            .pop()
+            .ok_or_else(|| DurableError::Store(StoreError::Backend("no start result".into())))?
     }
 
     /// Delivers one signal to a running execution and commits the step. A signal for an ended

@@ -299,6 +299,11 @@ pub trait Store: Send + Sync {
     /// with the same state machine and name exists: then [`Started::Existing`] if its input is
     /// the same, else [`StoreError::AlreadyExists`].
     fn start_execution(&self, execution: &NewExecution) -> Result<Started>;
+    /// Starts several executions as one batch (one transaction, one fsync where the backend
+    /// can); each succeeds or fails on its own, as [`Store::start_execution`] would.
+    fn start_executions(&self, executions: &[NewExecution]) -> Result<Vec<Result<Started>>> {
+        Ok(executions.iter().map(|e| self.start_execution(e)).collect())
+    }
     /// An execution by ARN.
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>>;
     /// A state machine's executions in ARN order, optionally of one status.

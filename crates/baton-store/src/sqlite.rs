@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS history (
     event_type TEXT NOT NULL,
     details TEXT NOT NULL,
     PRIMARY KEY (execution_arn, id)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS timers (
     execution_arn TEXT NOT NULL,
     timer_id INTEGER NOT NULL,
@@ -299,6 +299,63 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
     Ok(to_u64(version))
 }
 
+/// Stores a new execution (and its first step) inside the caller's transaction.
+fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
+    let existing = tx
+        .query_row(
+            &format!(
+                "SELECT {EXECUTION_COLUMNS} FROM executions \
+                 WHERE (state_machine_arn = ?1 AND name = ?2) OR arn = ?3"
+            ),
+            params![e.state_machine_arn, e.name, e.arn],
+            execution_row,
+        )
+        .optional()
+        .map_err(backend)?;
+    if let Some(existing) = existing {
+        return if existing.input == e.input
+            && existing.state_machine_arn == e.state_machine_arn
+            && existing.name == e.name
+        {
+            Ok(Started::Existing(existing))
+        } else {
+            Err(StoreError::AlreadyExists(existing.arn))
+        };
+    }
+    tx.prepare_cached(
+        "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
+         version, snapshot, lease_until_millis) VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            e.arn,
+            e.state_machine_arn,
+            e.name,
+            e.input,
+            e.start_millis,
+            e.snapshot
+        ])
+    })
+    .map_err(backend)?;
+    if let Some(first) = &e.first {
+        let first = Transition {
+            execution_arn: e.arn.clone(),
+            expected_version: 1,
+            ..first.clone()
+        };
+        check(tx, &first)?;
+        apply(tx, &first).map_err(backend)?;
+    }
+    let stored = tx
+        .query_row(
+            &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"),
+            params![e.arn],
+            execution_row,
+        )
+        .map_err(backend)?;
+    Ok(Started::Created(stored))
+}
+
 impl Store for SqliteStore {
     fn create_state_machine(&self, m: &StateMachineRecord) -> Result<()> {
         let conn = self.conn()?;
@@ -385,59 +442,30 @@ impl Store for SqliteStore {
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
         let mut conn = self.conn()?;
         let tx = conn.transaction().map_err(backend)?;
-        let existing = tx
-            .query_row(
-                &format!(
-                    "SELECT {EXECUTION_COLUMNS} FROM executions \
-                     WHERE (state_machine_arn = ?1 AND name = ?2) OR arn = ?3"
-                ),
-                params![e.state_machine_arn, e.name, e.arn],
-                execution_row,
-            )
-            .optional()
-            .map_err(backend)?;
-        if let Some(existing) = existing {
-            return if existing.input == e.input
-                && existing.state_machine_arn == e.state_machine_arn
-                && existing.name == e.name
-            {
-                Ok(Started::Existing(existing))
-            } else {
-                Err(StoreError::AlreadyExists(existing.arn))
-            };
-        }
-        tx.execute(
-            "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
-             version, snapshot, lease_until_millis) VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0)",
-            params![
-                e.arn,
-                e.state_machine_arn,
-                e.name,
-                e.input,
-                e.start_millis,
-                e.snapshot
-            ],
-        )
-        .map_err(backend)?;
-        if let Some(first) = &e.first {
-            let first = Transition {
-                execution_arn: e.arn.clone(),
-                expected_version: 1,
-                ..first.clone()
-            };
-            // An error drops the transaction: nothing of the execution is stored.
-            check(&tx, &first)?;
-            apply(&tx, &first).map_err(backend)?;
-        }
-        let stored = tx
-            .query_row(
-                &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"),
-                params![e.arn],
-                execution_row,
-            )
-            .map_err(backend)?;
+        let started = start_in(&tx, e)?;
         tx.commit().map_err(backend)?;
-        Ok(Started::Created(stored))
+        Ok(started)
+    }
+
+    fn start_executions(&self, executions: &[NewExecution]) -> Result<Vec<Result<Started>>> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(backend)?;
+        let mut results = Vec::with_capacity(executions.len());
+        for e in executions {
+            let sp = tx.savepoint().map_err(backend)?;
+            match start_in(&sp, e) {
+                Ok(started) => {
+                    sp.commit().map_err(backend)?;
+                    results.push(Ok(started));
+                }
+                Err(err) => {
+                    drop(sp);
+                    results.push(Err(err));
+                }
+            }
+        }
+        tx.commit().map_err(backend)?;
+        Ok(results)
     }
 
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {

@@ -383,6 +383,33 @@ fn start_with_first_step(store: &dyn Store) {
     ));
 }
 
+fn batched_starts(store: &dyn Store) {
+    started(store, "taken");
+    let results = store
+        .start_executions(&[
+            new_execution("n1", "{}"),
+            new_execution("taken", r#"{"different":true}"#),
+            new_execution("taken", "{}"),
+            new_execution("n2", "{}"),
+        ])
+        .unwrap();
+    assert!(matches!(results[0], Ok(Started::Created(_))));
+    assert!(matches!(results[1], Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(results[2], Ok(Started::Existing(_))));
+    assert!(matches!(results[3], Ok(Started::Created(_))));
+    let all = store
+        .list_executions(
+            SM,
+            None,
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .unwrap();
+    assert_eq!(all.len(), 3);
+}
+
 fn leases(store: &dyn Store) {
     started(store, "a");
     started(store, "b");
@@ -466,6 +493,12 @@ macro_rules! suite {
             fn start_with_first_step() {
                 let store = $make;
                 super::start_with_first_step(&*store);
+            }
+
+            #[test]
+            fn batched_starts() {
+                let store = $make;
+                super::batched_starts(&*store);
             }
 
             #[test]
