@@ -77,6 +77,28 @@ pub struct PreparedStart {
     pub dispatch: Vec<Dispatch>,
 }
 
+/// Steps of one execution run in memory, waiting to be committed.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// What the store will apply.
+    pub transition: Transition,
+    /// The tasks to dispatch once it is committed.
+    pub dispatch: Vec<Dispatch>,
+}
+
+/// What a committed step left to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Committed {
+    /// The execution.
+    pub execution_arn: String,
+    /// Its version now.
+    pub version: u64,
+    /// Whether the step ended it.
+    pub ended: bool,
+    /// The tasks to dispatch.
+    pub dispatch: Vec<Dispatch>,
+}
+
 /// The durable layer over a store.
 pub struct Durable {
     store: Arc<dyn Store>,
@@ -85,7 +107,7 @@ pub struct Durable {
 
 /// The store's token for a task: the callback token where there is one, else one derived from
 /// the execution and the task id (unique, and derivable again for a cancellation).
-fn task_token(execution_arn: &str, task: u64, callback: Option<&str>) -> String {
+pub(crate) fn task_token(execution_arn: &str, task: u64, callback: Option<&str>) -> String {
     match callback {
         Some(t) => t.to_string(),
         None => format!("{execution_arn}#task-{task}"),
@@ -120,14 +142,14 @@ fn transition(
     arn: &str,
     expected_version: u64,
     now: i64,
-    fired_timer: Option<u64>,
+    fired_timers: Vec<u64>,
 ) -> Result<(Transition, Vec<Dispatch>)> {
     let events = ex.take_history().iter().map(to_record).collect();
     let mut t = Transition {
         execution_arn: arn.to_string(),
         expected_version,
         events,
-        timers_cleared: fired_timer.into_iter().collect(),
+        timers_cleared: fired_timers,
         ..Transition::default()
     };
     let mut dispatch = Vec::new();
@@ -251,7 +273,7 @@ impl Durable {
             seed,
         };
         let mut ex = Execution::start(parsed, info, input_json, now);
-        let (first, dispatch) = transition(&mut ex, &arn, 1, now, None)?;
+        let (first, dispatch) = transition(&mut ex, &arn, 1, now, Vec::new())?;
         Ok(PreparedStart {
             execution: NewExecution {
                 arn,
@@ -342,15 +364,45 @@ impl Durable {
     }
 
     fn step(&self, arn: &str, signal: Signal, now: i64, done: Option<String>) -> Result<Step> {
+        let Some(prepared) = self.prepare(arn, vec![(signal, done)], now)? else {
+            let execution = self
+                .store
+                .get_execution(arn)?
+                .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
+            return Ok(Step {
+                execution,
+                dispatch: Vec::new(),
+            });
+        };
+        let committed = self
+            .commit_batch(vec![prepared])?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("no commit result".into()))??;
+        let execution = self
+            .store
+            .get_execution(arn)?
+            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
+        Ok(Step {
+            execution,
+            dispatch: committed.dispatch,
+        })
+    }
+
+    /// Delivers signals, in order, to a running execution in memory, ready to be committed by
+    /// [`Durable::commit_batch`] with other executions' steps. Each signal may name the task
+    /// record it is done with. `None` when the execution has ended (nothing to do).
+    pub fn prepare(
+        &self,
+        arn: &str,
+        signals: Vec<(Signal, Option<String>)>,
+        now: i64,
+    ) -> Result<Option<Prepared>> {
         let record = self
             .store
             .get_execution(arn)?
             .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
         if record.status != ExecutionStatus::Running {
-            return Ok(Step {
-                execution: record,
-                dispatch: Vec::new(),
-            });
+            return Ok(None);
         }
         let machine_record = self
             .store
@@ -358,28 +410,45 @@ impl Durable {
             .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?;
         let machine = self.machine(&machine_record)?;
         let mut ex = Execution::restore(machine, &record.snapshot)?;
-        let fired = match &signal {
-            Signal::TimerFired { timer } => Some(*timer),
-            _ => None,
-        };
-        ex.signal(now, signal);
-        let (mut t, dispatch) = transition(&mut ex, arn, record.version, now, fired)?;
-        // The answered task is done with.
-        t.tasks_removed.extend(done);
-        let version = self
-            .store
-            .commit(std::slice::from_ref(&t))?
-            .pop()
-            .ok_or_else(|| StoreError::Backend("no commit result".into()))??;
-        let execution = self
-            .store
-            .get_execution(arn)?
-            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
-        debug_assert!(execution.version >= version);
-        Ok(Step {
-            execution,
+        let mut fired = Vec::new();
+        let mut done_with = Vec::new();
+        for (signal, done) in signals {
+            if let Signal::TimerFired { timer } = &signal {
+                fired.push(*timer);
+            }
+            done_with.extend(done);
+            ex.signal(now, signal);
+        }
+        let (mut transition, dispatch) = transition(&mut ex, arn, record.version, now, fired)?;
+        transition.tasks_removed.extend(done_with);
+        Ok(Some(Prepared {
+            transition,
             dispatch,
-        })
+        }))
+    }
+
+    /// Commits prepared steps as one batch (one transaction). A step fenced by a concurrent
+    /// commit is rejected alone; its signals must be delivered again.
+    pub fn commit_batch(&self, batch: Vec<Prepared>) -> Result<Vec<Result<Committed>>> {
+        let transitions: Vec<Transition> = batch.iter().map(|p| p.transition.clone()).collect();
+        let results = self.store.commit(&transitions)?;
+        Ok(results
+            .into_iter()
+            .zip(batch)
+            .map(|(r, p)| {
+                r.map(|version| Committed {
+                    execution_arn: p.transition.execution_arn.clone(),
+                    version,
+                    ended: p
+                        .transition
+                        .status
+                        .as_ref()
+                        .is_some_and(|e| e.status != ExecutionStatus::Running),
+                    dispatch: p.dispatch,
+                })
+                .map_err(DurableError::Store)
+            })
+            .collect())
     }
 
     /// Tasks the runtime itself must run that were committed but never answered: after a

@@ -14,6 +14,7 @@ pub mod error;
 pub mod execution;
 pub mod history;
 pub mod jsonata;
+pub mod runtime;
 pub mod time;
 
 pub use error::StatesError;

@@ -1,0 +1,290 @@
+//! The runtime that drives durable executions: one stepping thread that commits the steps of many
+//! executions per transaction (group commit: whatever is ready while the previous batch commits
+//! goes into the next), a pool of threads that run in-process tasks, and a timer thread that
+//! delivers due timers from the store.
+//!
+//! Everything it holds in memory can be lost at any moment: executions live in the store, tasks
+//! are recorded with the step that schedules them (and dispatched again by a new runtime), and
+//! timers are read from the store. One execution is stepped by one thread at a time, so steps are
+//! never fenced in normal operation; a fenced step (another node) has its signals delivered again.
+
+use crate::StatesError;
+use crate::durable::{Dispatch, Durable, Result};
+use crate::execution::{Signal, TaskRequest};
+use baton_json::Json;
+use baton_store::{ExecutionRecord, StateMachineRecord, Store};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Runs an in-process task: its output, or its error.
+pub type TaskRunner =
+    Arc<dyn Fn(&TaskRequest) -> std::result::Result<Json, StatesError> + Send + Sync>;
+
+/// The runtime's clock, in milliseconds since the epoch.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The most executions one transaction commits.
+const MAX_BATCH: usize = 500;
+
+/// A signal waiting for its execution, with the task record it finishes (if any).
+type Mail = (Signal, Option<String>);
+
+#[derive(Default)]
+struct Queues {
+    /// Signals waiting per execution, each with the task record it finishes.
+    mailboxes: BTreeMap<String, Vec<Mail>>,
+    /// Executions being stepped now.
+    busy: HashSet<String>,
+    /// In-process tasks to run.
+    tasks: VecDeque<Dispatch>,
+    /// Timers delivered but not yet committed as fired.
+    timers_in_flight: HashSet<(String, u64)>,
+}
+
+struct Shared {
+    durable: Durable,
+    queues: Mutex<Queues>,
+    wake: Condvar,
+    clock: Clock,
+    runner: TaskRunner,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queues> {
+        // A panicking thread cannot leave the queues half-changed in a way that matters: take
+        // them as they are.
+        self.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn enqueue(&self, arn: &str, signal: Signal, done: Option<String>) {
+        self.lock()
+            .mailboxes
+            .entry(arn.to_string())
+            .or_default()
+            .push((signal, done));
+        self.wake.notify_all();
+    }
+
+    fn dispatch(&self, tasks: Vec<Dispatch>) {
+        if tasks.is_empty() {
+            return;
+        }
+        self.lock().tasks.extend(tasks);
+        self.wake.notify_all();
+    }
+}
+
+/// A running runtime; [`Runtime::shutdown`] (or dropping it) stops its threads.
+pub struct Runtime {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Starts a runtime over `store` with `workers` task threads, and dispatches again the tasks
+    /// a previous runtime left unanswered.
+    pub fn start(
+        store: Arc<dyn Store>,
+        runner: TaskRunner,
+        clock: Clock,
+        workers: usize,
+    ) -> Result<Runtime> {
+        let shared = Arc::new(Shared {
+            durable: Durable::new(store),
+            queues: Mutex::new(Queues::default()),
+            wake: Condvar::new(),
+            clock,
+            runner,
+            stop: AtomicBool::new(false),
+        });
+        let pending = shared.durable.pending_dispatches()?;
+        shared.dispatch(pending);
+        let mut threads = Vec::new();
+        let s = Arc::clone(&shared);
+        threads.push(std::thread::spawn(move || stepper(&s)));
+        let s = Arc::clone(&shared);
+        threads.push(std::thread::spawn(move || timers(&s)));
+        for _ in 0..workers.max(1) {
+            let s = Arc::clone(&shared);
+            threads.push(std::thread::spawn(move || worker(&s)));
+        }
+        Ok(Runtime { shared, threads })
+    }
+
+    /// The durable layer (and through it, the store).
+    pub fn durable(&self) -> &Durable {
+        &self.shared.durable
+    }
+
+    /// Starts an execution (idempotently) and hands its first tasks to the workers.
+    pub fn start_execution(
+        &self,
+        machine: &StateMachineRecord,
+        name: &str,
+        input: &str,
+        seed: u64,
+    ) -> Result<ExecutionRecord> {
+        let now = (self.shared.clock)();
+        let step = self.shared.durable.start(machine, name, input, now, seed)?;
+        self.shared.dispatch(step.dispatch);
+        Ok(step.execution)
+    }
+
+    /// Delivers a signal to an execution (a task answer from outside, `StopExecution`...).
+    pub fn signal(&self, arn: &str, signal: Signal) {
+        self.shared.enqueue(arn, signal, None);
+    }
+
+    /// Stops the threads (what they hold in memory is lost; the store has everything).
+    pub fn shutdown(mut self) {
+        self.stop_threads();
+    }
+
+    fn stop_threads(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_threads();
+    }
+}
+
+/// Steps every execution with signals waiting, commits them as one batch, then releases what
+/// the committed steps asked for.
+fn stepper(shared: &Shared) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        let batch: Vec<(String, Vec<Mail>)> = {
+            let mut q = shared.lock();
+            let ready: Vec<String> = q
+                .mailboxes
+                .keys()
+                .filter(|arn| !q.busy.contains(*arn))
+                .take(MAX_BATCH)
+                .cloned()
+                .collect();
+            if ready.is_empty() {
+                let _ = shared.wake.wait_timeout(q, Duration::from_millis(50));
+                continue;
+            }
+            ready
+                .into_iter()
+                .filter_map(|arn| {
+                    let signals = q.mailboxes.remove(&arn)?;
+                    q.busy.insert(arn.clone());
+                    Some((arn, signals))
+                })
+                .collect()
+        };
+        let now = (shared.clock)();
+        let mut prepared = Vec::new();
+        let mut delivered = Vec::new();
+        for (arn, signals) in batch {
+            let fired: Vec<u64> = signals
+                .iter()
+                .filter_map(|(s, _)| match s {
+                    Signal::TimerFired { timer } => Some(*timer),
+                    _ => None,
+                })
+                .collect();
+            match shared.durable.prepare(&arn, signals.clone(), now) {
+                Ok(Some(p)) => {
+                    prepared.push(p);
+                    delivered.push((arn, signals, fired));
+                }
+                // Ended or unknown executions drop their signals.
+                Ok(None) | Err(_) => delivered.push((arn, Vec::new(), fired)),
+            }
+        }
+        let results = shared.durable.commit_batch(prepared);
+        let mut q = shared.lock();
+        let mut outcomes = match results {
+            Ok(r) => r.into_iter().map(Some).collect::<Vec<_>>(),
+            // The whole batch failed (the store is down): deliver everything again later.
+            Err(_) => Vec::new(),
+        }
+        .into_iter();
+        for (arn, signals, fired) in delivered {
+            q.busy.remove(&arn);
+            for timer in fired {
+                q.timers_in_flight.remove(&(arn.clone(), timer));
+            }
+            if signals.is_empty() {
+                continue;
+            }
+            match outcomes.next().flatten() {
+                Some(Ok(committed)) => q.tasks.extend(committed.dispatch),
+                // Fenced or failed: the signals wait for the next round.
+                _ => {
+                    let mailbox = q.mailboxes.entry(arn).or_default();
+                    let later = std::mem::take(mailbox);
+                    *mailbox = signals;
+                    mailbox.extend(later);
+                }
+            }
+        }
+        drop(q);
+        shared.wake.notify_all();
+    }
+}
+
+/// Runs in-process tasks and hands their answers to the stepper.
+fn worker(shared: &Shared) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        let task = {
+            let mut q = shared.lock();
+            match q.tasks.pop_front() {
+                Some(t) => t,
+                None => {
+                    let _ = shared.wake.wait_timeout(q, Duration::from_millis(50));
+                    continue;
+                }
+            }
+        };
+        let result = (shared.runner)(&task.request);
+        let signal = match result {
+            Ok(output) => Signal::TaskSucceeded {
+                task: task.request.task,
+                output,
+            },
+            Err(error) => Signal::TaskFailed {
+                task: task.request.task,
+                error,
+            },
+        };
+        let done = crate::durable::task_token(&task.execution_arn, task.request.task, None);
+        shared.enqueue(&task.execution_arn, signal, Some(done));
+    }
+}
+
+/// Delivers the store's due timers.
+fn timers(shared: &Shared) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        let now = (shared.clock)();
+        if let Ok(due) = shared.durable.store().due_timers(now, 1_000) {
+            let mut q = shared.lock();
+            for t in due {
+                if q.timers_in_flight
+                    .insert((t.execution_arn.clone(), t.timer_id))
+                {
+                    q.mailboxes
+                        .entry(t.execution_arn.clone())
+                        .or_default()
+                        .push((Signal::TimerFired { timer: t.timer_id }, None));
+                }
+            }
+            drop(q);
+            shared.wake.notify_all();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
