@@ -9,7 +9,7 @@
 //! never fenced in normal operation; a fenced step (another node) has its signals delivered again.
 
 use crate::StatesError;
-use crate::durable::{Dispatch, Durable, Result};
+use crate::durable::{Dispatch, Durable, DurableError, Result};
 use crate::execution::{Signal, TaskRequest};
 use baton_json::Json;
 use baton_store::{ExecutionRecord, StateMachineRecord, Store};
@@ -188,6 +188,7 @@ fn stepper(shared: &Shared) {
         let now = (shared.clock)();
         let mut prepared = Vec::new();
         let mut delivered = Vec::new();
+        let mut retry = Vec::new();
         for (arn, signals) in batch {
             let fired: Vec<u64> = signals
                 .iter()
@@ -201,11 +202,14 @@ fn stepper(shared: &Shared) {
                     prepared.push(p);
                     delivered.push((arn, signals, fired));
                 }
-                // Ended or unknown executions drop their signals.
+                // A store that failed may answer next time: keep the signals.
+                Err(DurableError::Store(_)) => retry.push((arn, signals, fired)),
+                // Ended or unknown executions (or ones that cannot be read) drop them.
                 Ok(None) | Err(_) => delivered.push((arn, Vec::new(), fired)),
             }
         }
         let results = shared.durable.commit_batch(prepared);
+        let batch_failed = results.is_err();
         let mut q = shared.lock();
         let mut outcomes = match results {
             Ok(r) => r.into_iter().map(Some).collect::<Vec<_>>(),
@@ -213,6 +217,17 @@ fn stepper(shared: &Shared) {
             Err(_) => Vec::new(),
         }
         .into_iter();
+        let store_failed = batch_failed || !retry.is_empty();
+        for (arn, signals, fired) in retry {
+            q.busy.remove(&arn);
+            for timer in fired {
+                q.timers_in_flight.remove(&(arn.clone(), timer));
+            }
+            let mailbox = q.mailboxes.entry(arn).or_default();
+            let later = std::mem::take(mailbox);
+            *mailbox = signals;
+            mailbox.extend(later);
+        }
         for (arn, signals, fired) in delivered {
             q.busy.remove(&arn);
             for timer in fired {
@@ -234,6 +249,10 @@ fn stepper(shared: &Shared) {
         }
         drop(q);
         shared.wake.notify_all();
+        if store_failed {
+            // Do not spin against a store that is failing.
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -250,7 +269,16 @@ fn worker(shared: &Shared) {
                 }
             }
         };
-        let result = (shared.runner)(&task.request);
+        // A task target that panics fails its task instead of taking the worker down.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            (shared.runner)(&task.request)
+        }))
+        .unwrap_or_else(|_| {
+            Err(StatesError::new(
+                "States.TaskFailed",
+                "The task's target panicked.",
+            ))
+        });
         let signal = match result {
             Ok(output) => Signal::TaskSucceeded {
                 task: task.request.task,
