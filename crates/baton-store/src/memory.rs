@@ -57,6 +57,15 @@ impl Inner {
                 actual: ex.version,
             });
         }
+        // A token names one task: a transition may not reuse a pending one.
+        if let Some(task) = t.tasks_added.iter().find(|task| {
+            self.tasks.contains_key(&task.token) && !t.tasks_removed.contains(&task.token)
+        }) {
+            return Err(StoreError::AlreadyExists(format!(
+                "task token {}",
+                task.token
+            )));
+        }
         let last = self
             .history
             .get(&t.execution_arn)
@@ -147,7 +156,11 @@ impl Store for MemoryStore {
         let mut s = self.lock()?;
         match s.machines.get_mut(&machine.arn) {
             Some(m) => {
-                *m = machine.clone();
+                // As SQLite does: the name, type and creation date never change.
+                m.definition = machine.definition.clone();
+                m.role_arn = machine.role_arn.clone();
+                m.revision_id = machine.revision_id.clone();
+                m.config = machine.config.clone();
                 Ok(())
             }
             None => Err(StoreError::NotFound(machine.arn.clone())),

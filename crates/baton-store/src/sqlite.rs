@@ -6,7 +6,7 @@
 //! well as `kill -9`.
 
 use crate::*;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -188,6 +188,22 @@ fn check(conn: &Connection, t: &Transition) -> Result<()> {
             actual: version,
         });
     }
+    // A token names one task: a transition may not reuse a pending one.
+    for task in &t.tasks_added {
+        if t.tasks_removed.contains(&task.token) {
+            continue;
+        }
+        let taken: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM tasks WHERE token = ?1)")
+            .and_then(|mut s| s.query_row(params![task.token], |r| r.get(0)))
+            .map_err(backend)?;
+        if taken {
+            return Err(StoreError::AlreadyExists(format!(
+                "task token {}",
+                task.token
+            )));
+        }
+    }
     let last: i64 = conn
         .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM history WHERE execution_arn = ?1")
         .and_then(|mut s| s.query_row(params![t.execution_arn], |r| r.get(0)))
@@ -243,7 +259,7 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
             remove.execute(params![token])?;
         }
         let mut add = conn.prepare_cached(
-            "INSERT OR REPLACE INTO tasks (token, execution_arn, task_id, resource, input, \
+            "INSERT INTO tasks (token, execution_arn, task_id, resource, input, \
              created_millis, worker) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for task in &t.tasks_added {
@@ -441,7 +457,9 @@ impl Store for SqliteStore {
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction().map_err(backend)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
         let started = start_in(&tx, e)?;
         tx.commit().map_err(backend)?;
         Ok(started)
@@ -449,7 +467,9 @@ impl Store for SqliteStore {
 
     fn start_executions(&self, executions: &[NewExecution]) -> Result<Vec<Result<Started>>> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().map_err(backend)?;
+        let mut tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
         let mut results = Vec::with_capacity(executions.len());
         for e in executions {
             let sp = tx.savepoint().map_err(backend)?;
@@ -459,7 +479,14 @@ impl Store for SqliteStore {
                     results.push(Ok(started));
                 }
                 Err(err) => {
+                    let mut sp = sp;
+                    sp.rollback().map_err(backend)?;
                     drop(sp);
+                    if tx.is_autocommit() {
+                        return Err(StoreError::Backend(format!(
+                            "the batch's transaction was rolled back: {err}"
+                        )));
+                    }
                     results.push(Err(err));
                 }
             }
@@ -530,7 +557,9 @@ impl Store for SqliteStore {
 
     fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().map_err(backend)?;
+        let mut tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
         let mut results = Vec::with_capacity(batch.len());
         for t in batch {
             let sp = tx.savepoint().map_err(backend)?;
@@ -541,8 +570,17 @@ impl Store for SqliteStore {
                     results.push(Ok(version));
                 }
                 Err(e) => {
-                    // Dropping the savepoint rolls this transition back alone.
+                    // Roll this transition back alone; if SQLite has already abandoned the
+                    // whole transaction (I/O error, disk full), fail the batch rather than report
+                    // earlier transitions as committed.
+                    let mut sp = sp;
+                    sp.rollback().map_err(backend)?;
                     drop(sp);
+                    if tx.is_autocommit() {
+                        return Err(StoreError::Backend(format!(
+                            "the batch's transaction was rolled back: {e}"
+                        )));
+                    }
                     results.push(Err(e));
                 }
             }
@@ -559,7 +597,9 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<ExecutionRecord>> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction().map_err(backend)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
         let claimed = {
             let mut stmt = tx
                 .prepare_cached(&format!(

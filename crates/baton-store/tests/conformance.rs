@@ -308,6 +308,13 @@ fn tasks(store: &dyn Store) {
     t.tasks_added = vec![task("t2", 20), task("t1", 10)];
     one(store, t).unwrap();
     assert_eq!(store.get_task("t1").unwrap(), Some(task("t1", 10)));
+    // A pending token cannot be given to another task.
+    let mut again = step(&ex.arn, 2, vec![]);
+    again.tasks_added = vec![task("t1", 30)];
+    assert!(matches!(
+        one(store, again),
+        Err(StoreError::AlreadyExists(_))
+    ));
     let pending = store
         .pending_tasks(Page {
             after: None,
