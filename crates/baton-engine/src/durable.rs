@@ -117,7 +117,11 @@ pub(crate) fn task_token(execution_arn: &str, task: u64, callback: Option<&str>)
 /// Whether someone outside the runtime finishes this task (an activity worker, or whoever
 /// holds a callback's task token), rather than the runtime's own dispatch.
 fn finished_outside(request: &TaskRequest) -> bool {
-    request.task_token.is_some() || request.resource.contains(":activity:")
+    request.task_token.is_some() || is_activity(&request.resource)
+}
+
+fn is_activity(resource: &str) -> bool {
+    crate::execution::task_kind(resource) == crate::execution::TaskKind::Activity
 }
 
 fn to_record(e: &HistoryEvent) -> HistoryRecord {
@@ -349,6 +353,8 @@ impl Durable {
         let task = self
             .store
             .get_task(token)?
+            // The runtime's own (derivable) tokens are not for others to complete.
+            .filter(|t| t.token != task_token(&t.execution_arn, t.task_id, None))
             .ok_or_else(|| DurableError::NotFound(format!("task token {token}")))?;
         let signal = match result {
             Ok(output) => Signal::TaskSucceeded {
@@ -410,6 +416,7 @@ impl Durable {
             .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?;
         let machine = self.machine(&machine_record)?;
         let mut ex = Execution::restore(machine, &record.snapshot)?;
+        let before = ex.timer_ids();
         let mut fired = Vec::new();
         let mut done_with = Vec::new();
         for (signal, done) in signals {
@@ -419,6 +426,12 @@ impl Durable {
             done_with.extend(done);
             ex.signal(now, signal);
         }
+        // Timers the core dropped (a task answered before its timeout, a superseded heartbeat,
+        // a stopped branch) are cleared in the store too, so that they never fire a step.
+        let after = ex.timer_ids();
+        fired.extend(before.into_iter().filter(|t| !after.contains(t)));
+        fired.sort_unstable();
+        fired.dedup();
         let (mut transition, dispatch) = transition(&mut ex, arn, record.version, now, fired)?;
         transition.tasks_removed.extend(done_with);
         Ok(Some(Prepared {
@@ -466,7 +479,7 @@ impl Durable {
             for task in page {
                 // Tokens the runtime derived mark its own tasks; callback and activity tasks wait.
                 let own = task.token == task_token(&task.execution_arn, task.task_id, None);
-                if own && !task.resource.contains(":activity:") {
+                if own && !is_activity(&task.resource) {
                     out.push(Dispatch {
                         execution_arn: task.execution_arn.clone(),
                         request: TaskRequest {

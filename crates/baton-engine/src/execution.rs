@@ -347,7 +347,7 @@ fn block_of<'m>(machine: &'m StateMachine, path: &[(usize, usize)]) -> Option<&'
 
 /// Which family of history events a Task's resource records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TaskKind {
+pub(crate) enum TaskKind {
     /// Service integrations (`arn:aws:states:::...`): Task* events.
     Service,
     /// A bare Lambda function ARN: LambdaFunction* events.
@@ -356,7 +356,7 @@ enum TaskKind {
     Activity,
 }
 
-fn task_kind(resource: &str) -> TaskKind {
+pub(crate) fn task_kind(resource: &str) -> TaskKind {
     let mut parts = resource.splitn(7, ':');
     let (service, kind) = (parts.nth(2), parts.nth(2));
     match (service, kind) {
@@ -535,6 +535,13 @@ impl Execution {
             }
         }
         self.run();
+        // Signals that record events without readying a frame count against the quota too.
+        self.check_history_limit();
+    }
+
+    /// The timers the execution is waiting on (a durable runtime clears the others).
+    pub fn timer_ids(&self) -> Vec<TimerId> {
+        self.timers.keys().copied().collect()
     }
 
     /// Commands issued since the last call.
@@ -842,7 +849,15 @@ impl Execution {
     /// from a secure source), as 32 hex digits.
     fn new_task_token(&mut self) -> String {
         use baton_asl::intrinsic::Entropy;
-        let (a, b) = (self.entropy.random_u64(), self.entropy.random_u64());
+        // The execution's ARN goes in too: two executions with the same seed never share tokens.
+        let arn = self
+            .info
+            .execution_arn
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            });
+        let (a, b) = (self.entropy.random_u64(), self.entropy.random_u64() ^ arn);
         format!("{a:016x}{b:016x}")
     }
 
@@ -1867,7 +1882,9 @@ impl Execution {
         // Only activities and callback tasks can send heartbeats, so only they are held to them.
         let enforced = heartbeat
             .filter(|_| kind == TaskKind::Activity || task.resource.ends_with(".waitForTaskToken"));
-        if let Some(secs) = enforced {
+        // An activity's heartbeat clock starts when a worker takes it (ActivityStarted); until
+        // then only TimeoutSeconds runs.
+        if let Some(secs) = enforced.filter(|_| kind != TaskKind::Activity) {
             self.start_heartbeat_timer(fid, id, secs);
         }
         self.commands
@@ -1932,6 +1949,14 @@ impl Execution {
             None => Value::object(),
         };
         self.emit(fid, T::ActivityStarted, Some(details));
+        if let Some(Phase::AwaitTask {
+            task,
+            heartbeat: Some(secs),
+            ..
+        }) = self.frame(fid).map(|f| f.phase.clone())
+        {
+            self.start_heartbeat_timer(fid, task, secs);
+        }
     }
 
     fn current_state(&self, fid: FrameId) -> Option<StateRef> {

@@ -12,7 +12,7 @@ use crate::StatesError;
 use crate::durable::{Dispatch, Durable, DurableError, Result};
 use crate::execution::{Signal, TaskRequest};
 use baton_json::Json;
-use baton_store::{ExecutionRecord, StateMachineRecord, Store};
+use baton_store::{ExecutionRecord, StateMachineRecord, Store, StoreError};
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -197,15 +197,24 @@ fn stepper(shared: &Shared) {
                     _ => None,
                 })
                 .collect();
-            match shared.durable.prepare(&arn, signals.clone(), now) {
-                Ok(Some(p)) => {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                shared.durable.prepare(&arn, signals.clone(), now)
+            }));
+            match outcome {
+                Ok(Ok(Some(p))) => {
                     prepared.push(p);
                     delivered.push((arn, signals, fired));
                 }
                 // A store that failed may answer next time: keep the signals.
-                Err(DurableError::Store(_)) => retry.push((arn, signals, fired)),
-                // Ended or unknown executions (or ones that cannot be read) drop them.
-                Ok(None) | Err(_) => delivered.push((arn, Vec::new(), fired)),
+                Ok(Err(DurableError::Store(_))) => retry.push((arn, signals, fired)),
+                // Ended or unknown executions drop their signals.
+                Ok(Ok(None)) | Ok(Err(DurableError::NotFound(_))) => {
+                    delivered.push((arn, Vec::new(), fired));
+                }
+                // An execution that cannot be stepped (its snapshot or definition unreadable, or
+                // the core panicked) is quarantined: its timers stay in flight so that they are
+                // not delivered again and again, and its signals are dropped.
+                Ok(Err(_)) | Err(_) => delivered.push((arn, Vec::new(), Vec::new())),
             }
         }
         let results = shared.durable.commit_batch(prepared);
@@ -238,13 +247,16 @@ fn stepper(shared: &Shared) {
             }
             match outcomes.next().flatten() {
                 Some(Ok(committed)) => q.tasks.extend(committed.dispatch),
-                // Fenced or failed: the signals wait for the next round.
-                _ => {
+                // Nothing was written: fenced by another node, or the whole batch failed. The
+                // signals wait for the next round.
+                Some(Err(DurableError::Store(StoreError::Fenced { .. }))) | None => {
                     let mailbox = q.mailboxes.entry(arn).or_default();
                     let later = std::mem::take(mailbox);
                     *mailbox = signals;
                     mailbox.extend(later);
                 }
+                // Rejected for good (a history gap, a task token in use): retrying cannot help.
+                Some(Err(_)) => {}
             }
         }
         drop(q);

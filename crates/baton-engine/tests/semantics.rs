@@ -1598,8 +1598,9 @@ fn heartbeats_restart_the_heartbeat_timeout() {
         },
     );
     m.signal(4_000, Signal::TaskHeartbeat { task });
-    // The first heartbeat timer (due at 5 s) was superseded: firing it changes nothing.
-    assert_eq!(m.fire_next_timer(), 5_000);
+    // The heartbeat clock started when the worker took the task (1 s); that first timer (due
+    // at 6 s) was superseded by the heartbeat: firing it changes nothing.
+    assert_eq!(m.fire_next_timer(), 6_000);
     assert_eq!(m.ex.status(), Status::Running);
     assert_eq!(m.fire_next_timer(), 9_000);
     assert_eq!(m.ex.status(), Status::Failed);
