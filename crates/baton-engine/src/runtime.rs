@@ -36,12 +36,62 @@ type Mail = (Signal, Option<String>);
 struct Queues {
     /// Signals waiting per execution, each with the task record it finishes.
     mailboxes: BTreeMap<String, Vec<Mail>>,
+    /// Executions with signals waiting, first come first served (each once).
+    ready: VecDeque<String>,
     /// Executions being stepped now.
     busy: HashSet<String>,
     /// In-process tasks to run.
     tasks: VecDeque<Dispatch>,
     /// Timers delivered but not yet committed as fired.
     timers_in_flight: HashSet<(String, u64)>,
+}
+
+impl Queues {
+    /// Adds a signal to an execution's mailbox (and the execution to the ready queue).
+    fn push(&mut self, arn: &str, mail: Mail) {
+        match self.mailboxes.get_mut(arn) {
+            Some(mailbox) => mailbox.push(mail),
+            None => {
+                self.mailboxes.insert(arn.to_string(), vec![mail]);
+                self.ready.push_back(arn.to_string());
+            }
+        }
+    }
+
+    /// Puts signals that could not be committed back in front of any that came since.
+    fn requeue(&mut self, arn: String, mut signals: Vec<Mail>) {
+        match self.mailboxes.get_mut(&arn) {
+            Some(mailbox) => {
+                signals.append(mailbox);
+                *mailbox = signals;
+            }
+            None => {
+                self.mailboxes.insert(arn.clone(), signals);
+                self.ready.push_front(arn);
+            }
+        }
+    }
+
+    /// Takes up to `limit` executions that are not being stepped, oldest first.
+    fn take_ready(&mut self, limit: usize) -> Vec<(String, Vec<Mail>)> {
+        let mut out = Vec::new();
+        let mut busy = Vec::new();
+        while out.len() < limit {
+            let Some(arn) = self.ready.pop_front() else {
+                break;
+            };
+            if self.busy.contains(&arn) {
+                busy.push(arn);
+                continue;
+            }
+            if let Some(signals) = self.mailboxes.remove(&arn) {
+                self.busy.insert(arn.clone());
+                out.push((arn, signals));
+            }
+        }
+        self.ready.extend(busy);
+        out
+    }
 }
 
 struct Shared {
@@ -61,11 +111,7 @@ impl Shared {
     }
 
     fn enqueue(&self, arn: &str, signal: Signal, done: Option<String>) {
-        self.lock()
-            .mailboxes
-            .entry(arn.to_string())
-            .or_default()
-            .push((signal, done));
+        self.lock().push(arn, (signal, done));
         self.wake.notify_all();
     }
 
@@ -165,25 +211,12 @@ fn stepper(shared: &Shared) {
     while !shared.stop.load(Ordering::SeqCst) {
         let batch: Vec<(String, Vec<Mail>)> = {
             let mut q = shared.lock();
-            let ready: Vec<String> = q
-                .mailboxes
-                .keys()
-                .filter(|arn| !q.busy.contains(*arn))
-                .take(MAX_BATCH)
-                .cloned()
-                .collect();
-            if ready.is_empty() {
+            let batch = q.take_ready(MAX_BATCH);
+            if batch.is_empty() {
                 let _ = shared.wake.wait_timeout(q, Duration::from_millis(50));
                 continue;
             }
-            ready
-                .into_iter()
-                .filter_map(|arn| {
-                    let signals = q.mailboxes.remove(&arn)?;
-                    q.busy.insert(arn.clone());
-                    Some((arn, signals))
-                })
-                .collect()
+            batch
         };
         let now = (shared.clock)();
         let mut prepared = Vec::new();
@@ -232,10 +265,7 @@ fn stepper(shared: &Shared) {
             for timer in fired {
                 q.timers_in_flight.remove(&(arn.clone(), timer));
             }
-            let mailbox = q.mailboxes.entry(arn).or_default();
-            let later = std::mem::take(mailbox);
-            *mailbox = signals;
-            mailbox.extend(later);
+            q.requeue(arn, signals);
         }
         for (arn, signals, fired) in delivered {
             q.busy.remove(&arn);
@@ -250,10 +280,7 @@ fn stepper(shared: &Shared) {
                 // Nothing was written: fenced by another node, or the whole batch failed. The
                 // signals wait for the next round.
                 Some(Err(DurableError::Store(StoreError::Fenced { .. }))) | None => {
-                    let mailbox = q.mailboxes.entry(arn).or_default();
-                    let later = std::mem::take(mailbox);
-                    *mailbox = signals;
-                    mailbox.extend(later);
+                    q.requeue(arn, signals);
                 }
                 // Rejected for good (a history gap, a task token in use): retrying cannot help.
                 Some(Err(_)) => {}
@@ -316,15 +343,61 @@ fn timers(shared: &Shared) {
                 if q.timers_in_flight
                     .insert((t.execution_arn.clone(), t.timer_id))
                 {
-                    q.mailboxes
-                        .entry(t.execution_arn.clone())
-                        .or_default()
-                        .push((Signal::TimerFired { timer: t.timer_id }, None));
+                    q.push(
+                        &t.execution_arn,
+                        (Signal::TimerFired { timer: t.timer_id }, None),
+                    );
                 }
             }
             drop(q);
             shared.wake.notify_all();
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timer(n: u64) -> Mail {
+        (Signal::TimerFired { timer: n }, None)
+    }
+
+    #[test]
+    fn executions_are_served_first_come_first_served() {
+        let mut q = Queues::default();
+        q.push("c", timer(1));
+        q.push("a", timer(2));
+        q.push("c", timer(3));
+        q.push("b", timer(4));
+        let first = q.take_ready(2);
+        assert_eq!(
+            first
+                .iter()
+                .map(|(a, m)| (a.as_str(), m.len()))
+                .collect::<Vec<_>>(),
+            [("c", 2), ("a", 1)]
+        );
+        // While `c` is being stepped, a new signal for it waits behind `b`.
+        q.push("c", timer(5));
+        let next = q.take_ready(10);
+        assert_eq!(
+            next.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+            ["b"]
+        );
+        q.busy.remove("c");
+        // Signals that could not be committed go back in front of newer ones.
+        q.requeue("c".into(), vec![timer(1), timer(3)]);
+        let again = q.take_ready(10);
+        let timers: Vec<u64> = again[0]
+            .1
+            .iter()
+            .filter_map(|(s, _)| match s {
+                Signal::TimerFired { timer } => Some(*timer),
+                _ => None,
+            })
+            .collect();
+        assert_eq!((again[0].0.as_str(), timers), ("c", vec![1, 3, 5]));
     }
 }
