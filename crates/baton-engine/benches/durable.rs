@@ -9,39 +9,11 @@
 
 use baton_engine::durable::Durable;
 use baton_store::{SqliteStore, StateMachineRecord, Store};
-use serde_json::json;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn definition() -> String {
-    let mut states = serde_json::Map::new();
-    for i in 0..10 {
-        let mut s = json!({
-            "Type": "Pass",
-            "InputPath": "$",
-            "Parameters": {"order.$": "$.order", "step": i, "customer.$": "$.customer.name"},
-            "ResultPath": "$.last",
-        });
-        if i < 9 {
-            s["Next"] = json!(format!("S{}", i + 1));
-        } else {
-            s["End"] = json!(true);
-        }
-        states.insert(format!("S{i}"), s);
-    }
-    json!({"StartAt": "S0", "States": states}).to_string()
-}
-
-fn input() -> String {
-    let items: Vec<serde_json::Value> = (0..14)
-        .map(|i| json!({"sku": format!("SKU-{i:05}"), "name": format!("Item number {i}"), "price": 10.5 + i as f64, "qty": i + 1}))
-        .collect();
-    json!({
-        "order": {"id": "ord-123456", "items": items, "currency": "EUR"},
-        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "tier": "gold"},
-    })
-    .to_string()
-}
+mod common;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -60,7 +32,7 @@ fn run(label: &str, batch: usize, batches: usize) {
     let machine = StateMachineRecord {
         arn: "arn:aws:states:us-east-1:123456789012:stateMachine:bench".into(),
         name: "bench".into(),
-        definition: definition(),
+        definition: common::jsonpath_chain(),
         role_arn: "arn:aws:iam::123456789012:role/bench".into(),
         workflow_type: "STANDARD".into(),
         created_millis: 1,
@@ -68,7 +40,7 @@ fn run(label: &str, batch: usize, batches: usize) {
         config: "{}".into(),
     };
     store.create_state_machine(&machine).unwrap();
-    let input = input();
+    let input = common::input().to_string();
     let mut commits = Vec::with_capacity(batches);
     let mut executions = 0usize;
     let start = Instant::now();

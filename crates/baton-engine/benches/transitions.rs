@@ -8,28 +8,12 @@
 use baton_asl::{Options, analyze};
 use baton_engine::driver::{self, Clock, NoTargets};
 use baton_engine::{ExecutionInfo, Status};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
 
-fn jsonpath_chain() -> String {
-    let mut states = serde_json::Map::new();
-    for i in 0..10 {
-        let mut s = json!({
-            "Type": "Pass",
-            "InputPath": "$",
-            "Parameters": {"order.$": "$.order", "step": i, "customer.$": "$.customer.name"},
-            "ResultPath": "$.last",
-        });
-        if i < 9 {
-            s["Next"] = json!(format!("S{}", i + 1));
-        } else {
-            s["End"] = json!(true);
-        }
-        states.insert(format!("S{i}"), s);
-    }
-    json!({"StartAt": "S0", "States": states}).to_string()
-}
+mod common;
+use common::{input, jsonpath_chain};
 
 fn jsonata_chain() -> String {
     let mut states = serde_json::Map::new();
@@ -50,17 +34,6 @@ fn jsonata_chain() -> String {
         states.insert(format!("S{i}"), s);
     }
     json!({"StartAt": "S0", "QueryLanguage": "JSONata", "States": states}).to_string()
-}
-
-/// About 1 KiB of order data.
-fn input() -> Value {
-    let items: Vec<Value> = (0..14)
-        .map(|i| json!({"sku": format!("SKU-{i:05}"), "name": format!("Item number {i}"), "price": 10.5 + i as f64, "qty": i + 1}))
-        .collect();
-    json!({
-        "order": {"id": "ord-123456", "items": items, "currency": "EUR"},
-        "customer": {"name": "Ada Lovelace", "email": "ada@example.com", "tier": "gold"},
-    })
 }
 
 fn measure(label: &str, definition: &str, target: f64) {

@@ -10,14 +10,11 @@ use baton_engine::durable::{Dispatch, Durable, DurableError};
 use baton_engine::execution::Signal;
 use baton_json::Json;
 use baton_store::{
-    ExecutionRecord, ExecutionStatus, HistoryRecord, SqliteStore, StateMachineRecord, Store,
-    StoreError,
+    ExecutionRecord, ExecutionStatus, HistoryRecord, StateMachineRecord, StoreError,
 };
-use common::START;
+use common::{START, TempDb};
 use serde_json::json;
 use std::collections::VecDeque;
-use std::path::PathBuf;
-use std::sync::Arc;
 
 const SM: &str = "arn:aws:states:us-east-1:111111111111:stateMachine:durable";
 
@@ -31,29 +28,6 @@ fn record(definition: &serde_json::Value) -> StateMachineRecord {
         created_millis: START,
         revision_id: "1".into(),
         config: "{}".into(),
-    }
-}
-
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("baton-durable-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDb(dir.join("baton.db"))
-    }
-
-    fn open(&self) -> Arc<dyn Store> {
-        Arc::new(SqliteStore::open(&self.0).unwrap())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
     }
 }
 
@@ -158,7 +132,7 @@ fn types(h: &[HistoryRecord]) -> Vec<String> {
 
 #[test]
 fn executions_run_to_their_end_through_the_store() {
-    let db = TempDb::new("plain");
+    let db = TempDb::new("durable-plain");
     let names = ["a", "b", "c"];
     let (records, _) = drive(&db, &names, None);
     for r in &records {
@@ -177,10 +151,10 @@ fn executions_run_to_their_end_through_the_store() {
 #[test]
 fn a_runtime_that_crashes_after_any_step_loses_nothing_and_repeats_nothing() {
     let names = ["a", "b", "c", "d"];
-    let reference_db = TempDb::new("reference");
+    let reference_db = TempDb::new("durable-reference");
     let (reference, _) = drive(&reference_db, &names, None);
     for every in [2, 3, 5, 7] {
-        let db = TempDb::new(&format!("crash-{every}"));
+        let db = TempDb::new(&format!("durable-crash-{every}"));
         let (records, _) = drive(&db, &names, Some(every));
         for (r, want) in records.iter().zip(&reference) {
             assert_eq!(r.status, want.status, "crash every {every}: {r:?}");
@@ -201,7 +175,7 @@ fn a_runtime_that_crashes_after_any_step_loses_nothing_and_repeats_nothing() {
 
 #[test]
 fn starting_is_idempotent() {
-    let db = TempDb::new("idempotent");
+    let db = TempDb::new("durable-idempotent");
     let durable = Durable::new(db.open());
     let machine = record(&definition());
     durable.store().create_state_machine(&machine).unwrap();
@@ -222,7 +196,7 @@ fn starting_is_idempotent() {
 
 #[test]
 fn callback_tasks_complete_by_token() {
-    let db = TempDb::new("callback");
+    let db = TempDb::new("durable-callback");
     let durable = Durable::new(db.open());
     let machine = record(&json!({"StartAt": "Cb", "States": {"Cb": {"Type": "Task",
         "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true,

@@ -6,12 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
+use common::TempDb;
 
 use baton_engine::StatesError;
 use baton_engine::runtime::{Clock, Runtime, TaskRunner};
-use baton_store::{ExecutionStatus, SqliteStore, StateMachineRecord, Store};
+use baton_store::{ExecutionStatus, StateMachineRecord, Store};
 use serde_json::json;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -65,29 +65,6 @@ fn runner(calls: Arc<AtomicUsize>) -> TaskRunner {
     })
 }
 
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("baton-runtime-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDb(dir.join("baton.db"))
-    }
-
-    fn open(&self) -> Arc<dyn Store> {
-        Arc::new(SqliteStore::open(&self.0).unwrap())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        if let Some(dir) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
 fn arn(name: &str) -> String {
     format!("{}:{name}", SM.replacen(":stateMachine:", ":execution:", 1))
 }
@@ -138,7 +115,7 @@ fn check_histories(store: &dyn Store, names: &[String]) {
 
 #[test]
 fn many_executions_run_to_their_end() {
-    let db = TempDb::new("many");
+    let db = TempDb::new("runtime-many");
     let store = db.open();
     store.create_state_machine(&machine()).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
@@ -169,7 +146,7 @@ fn many_executions_run_to_their_end() {
 
 #[test]
 fn a_new_runtime_finishes_what_a_stopped_one_left() {
-    let db = TempDb::new("restart");
+    let db = TempDb::new("runtime-restart");
     let store = db.open();
     store.create_state_machine(&machine()).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));

@@ -329,3 +329,29 @@ impl Manual {
         self.tasks.remove(0)
     }
 }
+
+/// A SQLite database file in a folder of its own under the temp directory, deleted on drop.
+pub struct TempDb(pub std::path::PathBuf);
+
+impl TempDb {
+    /// A fresh folder named after the process and `tag`.
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("baton-test-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDb(dir.join("baton.db"))
+    }
+
+    /// Opens (again) the store in the file, as a restarted process would.
+    pub fn open(&self) -> Arc<dyn baton_store::Store> {
+        Arc::new(baton_store::SqliteStore::open(&self.0).unwrap())
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
