@@ -387,6 +387,22 @@ fn assigned_details(assigned: &Map) -> Value {
     )
 }
 
+/// The most an Express execution may run: five minutes, whatever its TimeoutSeconds says.
+pub const EXPRESS_LIMIT_SECONDS: u64 = 300;
+
+/// When the execution times out (`States.Timeout`): the machine's TimeoutSeconds, and for
+/// Express workflows at most five minutes.
+fn execution_limit_seconds(machine: &StateMachine) -> Option<u64> {
+    match machine.workflow_type {
+        WorkflowType::Express => Some(
+            machine
+                .timeout_seconds
+                .map_or(EXPRESS_LIMIT_SECONDS, |s| s.min(EXPRESS_LIMIT_SECONDS)),
+        ),
+        WorkflowType::Standard => machine.timeout_seconds,
+    }
+}
+
 impl Execution {
     /// Starts an execution at time `now` (milliseconds since the epoch).
     pub fn start(
@@ -424,7 +440,7 @@ impl Execution {
             })),
             Some(("input", Arc::clone(&input))),
         );
-        if let Some(secs) = ex.machine.timeout_seconds {
+        if let Some(secs) = execution_limit_seconds(&ex.machine) {
             let timer = ex.new_id();
             ex.timers.insert(timer, TimerPurpose::ExecutionTimeout);
             ex.commands.push(Command::StartTimer {

@@ -180,6 +180,52 @@ impl Runtime {
         Ok(step.execution)
     }
 
+    /// Starts several executions of `machine` (each idempotently) in one transaction, and
+    /// hands their first tasks to the workers. `starts` are (name, input, seed); the results
+    /// come in the same order, each succeeding or failing alone.
+    pub fn start_executions(
+        &self,
+        machine: &StateMachineRecord,
+        starts: &[(String, String, u64)],
+    ) -> Result<Vec<Result<ExecutionRecord>>> {
+        let now = (self.shared.clock)();
+        let mut prepared = Vec::with_capacity(starts.len());
+        let mut out: Vec<Option<Result<ExecutionRecord>>> = Vec::with_capacity(starts.len());
+        for (name, input, seed) in starts {
+            match self
+                .shared
+                .durable
+                .prepare_start(machine, name, input, now, *seed)
+            {
+                Ok(p) => {
+                    prepared.push(p);
+                    out.push(None);
+                }
+                Err(e) => out.push(Some(Err(e))),
+            }
+        }
+        let mut stored = self.shared.durable.start_batch(prepared)?.into_iter();
+        let mut dispatch = Vec::new();
+        let results = out
+            .into_iter()
+            .map(|slot| match slot {
+                Some(err) => err,
+                None => match stored.next() {
+                    Some(Ok(step)) => {
+                        dispatch.extend(step.dispatch);
+                        Ok(step.execution)
+                    }
+                    Some(Err(e)) => Err(e),
+                    None => Err(DurableError::Store(StoreError::Backend(
+                        "the store returned fewer start results than starts".into(),
+                    ))),
+                },
+            })
+            .collect();
+        self.shared.dispatch(dispatch);
+        Ok(results)
+    }
+
     /// Delivers a signal to an execution (a task answer from outside, `StopExecution`...).
     pub fn signal(&self, arn: &str, signal: Signal) {
         self.shared.enqueue(arn, signal, None);

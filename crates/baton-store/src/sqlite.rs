@@ -151,10 +151,11 @@ impl SqliteStore {
 
     fn with(conn: Connection) -> Result<Self> {
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
+            // busy_timeout first: another process may hold the file (WAL recovery after a crash).
+            "PRAGMA busy_timeout = 5000;
+             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = OFF;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA foreign_keys = OFF;",
         )
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;

@@ -1,0 +1,333 @@
+//! The crash test: 200 concurrent Standard executions (waits, retried tasks, Parallel branches)
+//! run by a runtime in a child process over one SQLite file, and the child is killed with
+//! SIGKILL at random moments and started again, over and over. Afterwards every execution must
+//! have finished exactly as an uninterrupted run would: history ids contiguous, every state
+//! entered as often as the workload says (no transition applied twice), every task completed
+//! exactly once and invoked at least once.
+//!
+//! The child is this test binary run again with `BATON_CRASH_CHILD` set; it runs the same
+//! `Runtime` that `baton server` runs. `BATON_CRASH_KILLS` sets how many kills (default 50);
+//! `BATON_CRASH_SEED` replays a run's random moments. When a wave of 200 executions has finished
+//! before the kills are done, the next child starts another wave, so that every kill lands on
+//! running work. Time is dilated (one real millisecond is 100 virtual ones).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+use common::TempDb;
+
+use baton_engine::StatesError;
+use baton_engine::runtime::{Clock, Runtime, TaskRunner};
+use baton_json::Json;
+use baton_store::{ExecutionStatus, Page, SqliteStore, StateMachineRecord, Store};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const SM: &str = "arn:aws:states:us-east-1:111111111111:stateMachine:crash";
+/// Concurrent executions per wave.
+const WAVE: usize = 200;
+/// Loop rounds per execution.
+const ROUNDS: u64 = 4;
+/// Virtual milliseconds per real one.
+const DILATION: i64 = 100;
+
+fn machine() -> StateMachineRecord {
+    let task = |next: Option<&str>, result_path: Option<&str>| {
+        let mut t = json!({"Type": "Task", "Resource": common::R, "Parameters": {
+            "execution.$": "$$.Execution.Name", "state.$": "$$.State.Name",
+            "round.$": "$.round", "attempt.$": "$$.State.RetryCount"}});
+        match next {
+            Some(n) => t["Next"] = json!(n),
+            None => t["End"] = json!(true),
+        }
+        if let Some(p) = result_path {
+            t["ResultPath"] = json!(p);
+        }
+        t
+    };
+    let mut work = task(Some("Nap"), Some("$.w"));
+    work["Retry"] = json!([{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}]);
+    StateMachineRecord {
+        arn: SM.into(),
+        name: "crash".into(),
+        definition: json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Parameters": {"i.$": "$.i", "rounds.$": "$.rounds", "round": 0, "count": 0}, "Next": "Work"},
+            "Work": work,
+            "Nap": {"Type": "Wait", "Seconds": 2, "Next": "Fan"},
+            "Fan": {"Type": "Parallel", "Next": "Add",
+                "ResultSelector": {"sum.$": "States.MathAdd($[0], $[1])"}, "ResultPath": "$.fan",
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": task(None, None)}},
+                    {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 1, "Next": "C"}, "C": task(None, None)}}
+                ]},
+            "Add": {"Type": "Pass", "Next": "Loop", "Parameters": {
+                "i.$": "$.i", "rounds.$": "$.rounds",
+                "round.$": "States.MathAdd($.round, 1)",
+                "count.$": "States.MathAdd($.count, States.MathAdd($.w, $.fan.sum))"}},
+            "Loop": {"Type": "Choice", "Default": "Done", "Choices": [
+                {"Variable": "$.round", "NumericLessThanPath": "$.rounds", "Next": "Work"}]},
+            "Done": {"Type": "Succeed"}
+        }})
+        .to_string(),
+        role_arn: "arn:aws:iam::111111111111:role/r".into(),
+        workflow_type: "STANDARD".into(),
+        created_millis: 0,
+        revision_id: "1".into(),
+        config: "{}".into(),
+    }
+}
+
+fn wall_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+fn name(wave: usize, i: usize) -> String {
+    format!("w{wave}-e{i:03}")
+}
+
+/// The child: a runtime over the database that (re)starts every execution of the waves asked
+/// for (idempotently) and runs until it is killed. Tasks append one line per invocation to the
+/// log and answer 1; `Work` fails with `Flaky` on its first attempt in every third round.
+fn child() {
+    let var = |k: &str| std::env::var(k).unwrap();
+    let db = PathBuf::from(var("BATON_CRASH_DB"));
+    let origin: i64 = var("BATON_CRASH_ORIGIN").parse().unwrap();
+    let waves: usize = var("BATON_CRASH_WAVES").parse().unwrap();
+    let log = PathBuf::from(var("BATON_CRASH_LOG"));
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    let _ = store.create_state_machine(&machine());
+    let clock: Clock = Arc::new(move || common::START + (wall_millis() - origin) * DILATION);
+    let runner: TaskRunner = Arc::new(move |request| {
+        let input = request.input.to_value();
+        let field = |k: &str| input[k].to_string();
+        let line = format!(
+            "{} {} {} {}\n",
+            input["execution"].as_str().unwrap_or("?"),
+            input["state"].as_str().unwrap_or("?"),
+            field("round"),
+            field("attempt"),
+        );
+        // One write(2) of a short line on an O_APPEND file: whole lines even when killed.
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        f.write_all(line.as_bytes()).unwrap();
+        let first_try = input["attempt"].as_u64() == Some(0);
+        let third_round = input["round"].as_u64().is_some_and(|r| r % 3 == 0);
+        if input["state"] == "Work" && first_try && third_round {
+            return Err(StatesError::new(
+                "Flaky",
+                "first attempt of every third round",
+            ));
+        }
+        Ok(Json::from(1i64))
+    });
+    let rt = Runtime::start(Arc::clone(&store), runner, clock, 2).unwrap();
+    for wave in 0..waves {
+        let starts: Vec<(String, String, u64)> = (0..WAVE)
+            .map(|i| {
+                let input = json!({"i": i, "rounds": ROUNDS}).to_string();
+                (name(wave, i), input, (wave * WAVE + i) as u64)
+            })
+            .collect();
+        for r in rt.start_executions(&machine(), &starts).unwrap() {
+            r.unwrap();
+        }
+    }
+    // Run until killed; leave if the parent is gone.
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        if std::os::unix::process::parent_id() == 1 {
+            std::process::exit(0);
+        }
+    }
+}
+
+fn spawn(db: &Path, log: &Path, origin: i64, waves: usize) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill_9_at_random_moments",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("BATON_CRASH_CHILD", "1")
+        .env("BATON_CRASH_DB", db)
+        .env("BATON_CRASH_LOG", log)
+        .env("BATON_CRASH_ORIGIN", origin.to_string())
+        .env("BATON_CRASH_WAVES", waves.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+/// Every execution of the state machine, in ARN order.
+fn all_executions(store: &dyn Store) -> Vec<baton_store::ExecutionRecord> {
+    let mut out: Vec<baton_store::ExecutionRecord> = Vec::new();
+    loop {
+        let after = out.last().map(|e| e.arn.clone());
+        let page = store
+            .list_executions(
+                SM,
+                None,
+                Page {
+                    after: after.as_deref(),
+                    limit: 500,
+                },
+            )
+            .unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+    }
+}
+
+/// Whether all `waves` have been started and have ended.
+fn waves_done(store: &dyn Store, waves: usize) -> bool {
+    let all = all_executions(store);
+    all.len() == waves * WAVE && all.iter().all(|e| e.status != ExecutionStatus::Running)
+}
+
+/// A small xorshift generator: the kill moments, reproducible from the printed seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn kill_9_at_random_moments() {
+    if std::env::var_os("BATON_CRASH_CHILD").is_some() {
+        child();
+        return;
+    }
+    let kills: usize = std::env::var("BATON_CRASH_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(50);
+    let seed: u64 = std::env::var("BATON_CRASH_SEED")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(|| wall_millis() as u64 | 1);
+    eprintln!("crash test: {kills} kills, BATON_CRASH_SEED={seed}");
+    let mut rng = Rng(seed);
+    let tmp = TempDb::new("crash");
+    let log = tmp.0.with_file_name("invocations.log");
+    let origin = wall_millis();
+    let started = Instant::now();
+    let mut waves = 1;
+    for _ in 0..kills {
+        let mut node = spawn(&tmp.0, &log, origin, waves);
+        // A random moment: while it opens the store, starts executions, or steps them.
+        std::thread::sleep(Duration::from_millis(5 + rng.below(250)));
+        node.kill().unwrap();
+        node.wait().unwrap();
+        let store = SqliteStore::open(&tmp.0).unwrap();
+        if waves_done(&store, waves) {
+            waves += 1;
+        }
+    }
+    // A last node runs everything to its end.
+    let mut node = spawn(&tmp.0, &log, origin, waves);
+    let store = SqliteStore::open(&tmp.0).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !waves_done(&store, waves) {
+        assert!(Instant::now() < deadline, "executions did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    node.kill().unwrap();
+    node.wait().unwrap();
+    let elapsed = started.elapsed();
+
+    let mut invocations: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for line in std::fs::read_to_string(&log).unwrap().lines() {
+        let (execution, key) = line.split_once(' ').unwrap();
+        *invocations
+            .entry(execution.to_string())
+            .or_default()
+            .entry(key.to_string())
+            .or_default() += 1;
+    }
+    let executions = all_executions(&store);
+    assert_eq!(executions.len(), waves * WAVE);
+    let mut transitions = 0;
+    let mut redispatched = 0;
+    for e in &executions {
+        assert_eq!(e.status, ExecutionStatus::Succeeded, "{}", e.arn);
+        let output: Value = serde_json::from_str(e.output.as_deref().unwrap()).unwrap();
+        assert_eq!(output["count"], json!(3 * ROUNDS), "{}", e.arn);
+        assert_eq!(output["round"], json!(ROUNDS), "{}", e.arn);
+        let h = store.history(&e.arn, 0, 100_000).unwrap();
+        transitions += h.len();
+        for (i, event) in h.iter().enumerate() {
+            assert_eq!(event.id, i as u64 + 1, "{}: ids not contiguous", e.arn);
+            assert!(event.previous_event_id < event.id, "{}", e.arn);
+        }
+        let count = |t: &str| h.iter().filter(|x| x.event_type == t).count();
+        let entered = |state: &str| {
+            h.iter()
+                .filter(|x| x.event_type.ends_with("StateEntered"))
+                .filter(|x| x.details.contains(&format!("\"name\":\"{state}\"")))
+                .count()
+        };
+        let rounds = ROUNDS as usize;
+        let flaky_rounds = (0..ROUNDS).filter(|r| r % 3 == 0).count();
+        assert_eq!(count("ExecutionStarted"), 1, "{}", e.arn);
+        assert_eq!(count("ExecutionSucceeded"), 1, "{}", e.arn);
+        assert_eq!(entered("Init"), 1, "{}", e.arn);
+        for state in ["Work", "Nap", "Fan", "A", "B", "C", "Add", "Loop"] {
+            assert_eq!(entered(state), rounds, "{}: {state} entered", e.arn);
+        }
+        assert_eq!(count("TaskSucceeded"), 3 * rounds, "{}", e.arn);
+        assert_eq!(count("TaskFailed"), flaky_rounds, "{}", e.arn);
+        assert_eq!(
+            count("TaskScheduled"),
+            3 * rounds + flaky_rounds,
+            "{}",
+            e.arn
+        );
+        // At least once: every scheduled task was invoked; re-invocations are the crashes'.
+        let name = e.arn.rsplit(':').next().unwrap();
+        let calls = invocations.get(name).cloned().unwrap_or_default();
+        assert_eq!(
+            calls.len(),
+            3 * rounds + flaky_rounds,
+            "{}: {calls:?}",
+            e.arn
+        );
+        redispatched += calls.values().map(|n| n - 1).sum::<usize>();
+    }
+    assert!(store.due_timers(i64::MAX, 10).unwrap().is_empty());
+    assert!(
+        store
+            .pending_tasks(Page {
+                after: None,
+                limit: 10
+            })
+            .unwrap()
+            .is_empty()
+    );
+    eprintln!(
+        "crash test: {kills} kills, {} executions in {waves} waves, {transitions} history events, \
+         {redispatched} tasks invoked again after a crash, {:.1} s",
+        executions.len(),
+        elapsed.as_secs_f64()
+    );
+}
