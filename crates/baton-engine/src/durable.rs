@@ -45,6 +45,13 @@ pub enum DurableError {
     /// No such execution or state machine.
     #[error("{0} does not exist")]
     NotFound(String),
+    /// The state machine is not of the workflow type the call needs (an Express start of a
+    /// Standard state machine).
+    #[error("{0} is not an Express state machine")]
+    NotExpress(String),
+    /// The runtime is stopping or stopped.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// A durable result.

@@ -631,7 +631,12 @@ impl Execution {
         })
     }
 
-    /// The execution's status.
+    /// Who the execution is: its ARN, name, state machine, start time and seed.
+    pub fn info(&self) -> &ExecutionInfo {
+        &self.info
+    }
+
+    /// Where the execution stands.
     pub fn status(&self) -> Status {
         self.status
     }

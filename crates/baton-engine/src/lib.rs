@@ -12,6 +12,7 @@ pub mod driver;
 pub mod durable;
 pub mod error;
 pub mod execution;
+pub mod express;
 pub mod history;
 pub mod jsonata;
 pub mod runtime;

@@ -281,6 +281,52 @@ pub struct Page<'a> {
     pub limit: usize,
 }
 
+/// An asynchronous Express start (StartExecution on an Express state machine), kept until the
+/// execution ends so that a restarted runtime runs it again: at least once, as AWS promises.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpressStart {
+    /// `executionArn` (`...:express:<machine>:<name>:<id>`).
+    pub arn: String,
+    /// The state machine it runs.
+    pub state_machine_arn: String,
+    /// `name`.
+    pub name: String,
+    /// The input, as JSON text.
+    pub input: String,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// Seed of the execution's randomness.
+    pub seed: u64,
+}
+
+/// What is kept of an ended Express execution: what its state machine's logging configuration
+/// asks for (AWS sends it to CloudWatch Logs; Baton keeps it in the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpressRecord {
+    /// `executionArn`.
+    pub arn: String,
+    /// The state machine it ran.
+    pub state_machine_arn: String,
+    /// `name`.
+    pub name: String,
+    /// How it ended.
+    pub status: ExecutionStatus,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// `stopDate`, milliseconds since the epoch.
+    pub stop_millis: i64,
+    /// The input (JSON text), when the logging configuration includes execution data.
+    pub input: Option<String>,
+    /// The output (JSON text), on success with execution data included.
+    pub output: Option<String>,
+    /// The error, on failure.
+    pub error: Option<String>,
+    /// The cause, on failure.
+    pub cause: Option<String>,
+    /// The history events the log level keeps, as a JSON array of AWS's event objects.
+    pub events: String,
+}
+
 /// The storage contract every backend implements. Calls are synchronous: the runtime calls them
 /// from its own threads (a store's writer may batch them).
 pub trait Store: Send + Sync {
@@ -342,4 +388,20 @@ pub trait Store: Send + Sync {
     fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>>;
     /// Gives the oldest task of `resource` that no worker has taken to `worker`.
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>>;
+
+    /// Keeps asynchronous Express starts (one transaction) until [`Store::finish_express`];
+    /// [`StoreError::AlreadyExists`] (and nothing written) when one of their ARNs is pending.
+    fn enqueue_express(&self, starts: &[ExpressStart]) -> Result<()>;
+    /// Express starts not yet finished, in ARN order (a restarted runtime runs them again).
+    fn pending_express(&self, page: Page<'_>) -> Result<Vec<ExpressStart>>;
+    /// Ends Express executions in one transaction: each `(arn, record)` removes the pending
+    /// start of that ARN (if any) and keeps the record (if the logging configuration asks for
+    /// one; a record for an ARN kept already replaces it).
+    fn finish_express(&self, done: &[(String, Option<ExpressRecord>)]) -> Result<()>;
+    /// Kept Express records of a state machine, in ARN order.
+    fn express_records(
+        &self,
+        state_machine_arn: &str,
+        page: Page<'_>,
+    ) -> Result<Vec<ExpressRecord>>;
 }

@@ -15,6 +15,9 @@ struct Inner {
     /// (fire_at, execution, timer) for due-order scans.
     timer_order: BTreeSet<(i64, String, u64)>,
     tasks: BTreeMap<String, TaskRecord>,
+    express_pending: BTreeMap<String, ExpressStart>,
+    /// (state machine ARN, execution ARN) -> record.
+    express_records: BTreeMap<(String, String), ExpressRecord>,
 }
 
 /// The whole store in one mutex: simple, and as consistent as the contract asks.
@@ -355,5 +358,57 @@ impl Store for MemoryStore {
                 t.clone()
             })
         }))
+    }
+
+    fn enqueue_express(&self, starts: &[ExpressStart]) -> Result<()> {
+        let mut s = self.lock()?;
+        if let Some(dup) = starts
+            .iter()
+            .enumerate()
+            .find(|(i, x)| {
+                s.express_pending.contains_key(&x.arn)
+                    || starts[..*i].iter().any(|y| y.arn == x.arn)
+            })
+            .map(|(_, x)| x.arn.clone())
+        {
+            return Err(StoreError::AlreadyExists(dup));
+        }
+        for x in starts {
+            s.express_pending.insert(x.arn.clone(), x.clone());
+        }
+        Ok(())
+    }
+
+    fn pending_express(&self, p: Page<'_>) -> Result<Vec<ExpressStart>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.express_pending
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+            p,
+        ))
+    }
+
+    fn finish_express(&self, done: &[(String, Option<ExpressRecord>)]) -> Result<()> {
+        let mut s = self.lock()?;
+        for (arn, record) in done {
+            s.express_pending.remove(arn);
+            if let Some(r) = record {
+                s.express_records
+                    .insert((r.state_machine_arn.clone(), r.arn.clone()), r.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn express_records(&self, state_machine_arn: &str, p: Page<'_>) -> Result<Vec<ExpressRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.express_records
+                .range((state_machine_arn.to_string(), String::new())..)
+                .take_while(|((m, _), _)| m == state_machine_arn)
+                .map(|((_, a), r)| (a.clone(), r.clone())),
+            p,
+        ))
     }
 }

@@ -66,6 +66,28 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_by_resource ON tasks (resource, worker, created_millis);
 CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks (execution_arn);
+CREATE TABLE IF NOT EXISTS express_pending (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    input TEXT NOT NULL,
+    start_millis INTEGER NOT NULL,
+    seed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS express_records (
+    state_machine_arn TEXT NOT NULL,
+    arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_millis INTEGER NOT NULL,
+    stop_millis INTEGER NOT NULL,
+    input TEXT,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    events TEXT NOT NULL,
+    PRIMARY KEY (state_machine_arn, arn)
+);
 ";
 
 /// The SQLite backend.
@@ -694,5 +716,146 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(backend)
+    }
+
+    fn enqueue_express(&self, starts: &[ExpressStart]) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO express_pending (arn, state_machine_arn, name, input, \
+                     start_millis, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(backend)?;
+            for x in starts {
+                let inserted = stmt.execute(params![
+                    x.arn,
+                    x.state_machine_arn,
+                    x.name,
+                    x.input,
+                    x.start_millis,
+                    x.seed.cast_signed()
+                ]);
+                match inserted {
+                    Ok(_) => {}
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        return Err(StoreError::AlreadyExists(x.arn.clone()));
+                    }
+                    Err(e) => return Err(backend(e)),
+                }
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn pending_express(&self, page: Page<'_>) -> Result<Vec<ExpressStart>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT arn, state_machine_arn, name, input, start_millis, seed \
+                 FROM express_pending WHERE arn > ?1 ORDER BY arn LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+                |r| {
+                    Ok(ExpressStart {
+                        arn: r.get(0)?,
+                        state_machine_arn: r.get(1)?,
+                        name: r.get(2)?,
+                        input: r.get(3)?,
+                        start_millis: r.get(4)?,
+                        seed: r.get::<_, i64>(5)?.cast_unsigned(),
+                    })
+                },
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn finish_express(&self, done: &[(String, Option<ExpressRecord>)]) -> Result<()> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        {
+            let mut remove = tx
+                .prepare_cached("DELETE FROM express_pending WHERE arn = ?1")
+                .map_err(backend)?;
+            let mut keep = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO express_records (state_machine_arn, arn, name, \
+                     status, start_millis, stop_millis, input, output, error, cause, events) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(backend)?;
+            for (arn, record) in done {
+                remove.execute(params![arn]).map_err(backend)?;
+                if let Some(r) = record {
+                    keep.execute(params![
+                        r.state_machine_arn,
+                        r.arn,
+                        r.name,
+                        r.status.as_str(),
+                        r.start_millis,
+                        r.stop_millis,
+                        r.input,
+                        r.output,
+                        r.error,
+                        r.cause,
+                        r.events
+                    ])
+                    .map_err(backend)?;
+                }
+            }
+        }
+        tx.commit().map_err(backend)
+    }
+
+    fn express_records(
+        &self,
+        state_machine_arn: &str,
+        page: Page<'_>,
+    ) -> Result<Vec<ExpressRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, input, \
+                 output, error, cause, events FROM express_records \
+                 WHERE state_machine_arn = ?1 AND arn > ?2 ORDER BY arn LIMIT ?3",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    state_machine_arn,
+                    page.after.unwrap_or(""),
+                    to_i64(page.limit as u64)
+                ],
+                |r| {
+                    let status: String = r.get(3)?;
+                    Ok(ExpressRecord {
+                        arn: r.get(0)?,
+                        state_machine_arn: r.get(1)?,
+                        name: r.get(2)?,
+                        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
+                        start_millis: r.get(4)?,
+                        stop_millis: r.get(5)?,
+                        input: r.get(6)?,
+                        output: r.get(7)?,
+                        error: r.get(8)?,
+                        cause: r.get(9)?,
+                        events: r.get(10)?,
+                    })
+                },
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
 }

@@ -455,6 +455,86 @@ fn leases(store: &dyn Store) {
     );
 }
 
+fn express_start(arn: &str) -> ExpressStart {
+    ExpressStart {
+        arn: arn.into(),
+        state_machine_arn: SM.into(),
+        name: arn.rsplit(':').nth(1).unwrap_or("x").into(),
+        input: r#"{"a":1}"#.into(),
+        start_millis: 5_000,
+        seed: u64::MAX - 1,
+    }
+}
+
+fn express_record(arn: &str, status: ExecutionStatus) -> ExpressRecord {
+    ExpressRecord {
+        arn: arn.into(),
+        state_machine_arn: SM.into(),
+        name: "x".into(),
+        status,
+        start_millis: 5_000,
+        stop_millis: 6_000,
+        input: Some("{}".into()),
+        output: None,
+        error: Some("E".into()),
+        cause: None,
+        events: "[]".into(),
+    }
+}
+
+fn express(store: &dyn Store) {
+    let a = "arn:aws:states:us-east-1:123456789012:express:m:a:1";
+    let b = "arn:aws:states:us-east-1:123456789012:express:m:b:2";
+    let c = "arn:aws:states:us-east-1:123456789012:express:m:c:3";
+    let all = Page {
+        after: None,
+        limit: 10,
+    };
+    store
+        .enqueue_express(&[express_start(a), express_start(b)])
+        .unwrap();
+    // A batch with a pending ARN writes nothing.
+    assert!(matches!(
+        store.enqueue_express(&[express_start(c), express_start(a)]),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let pending = store.pending_express(all).unwrap();
+    assert_eq!(pending, vec![express_start(a), express_start(b)]);
+    let after_a = Page {
+        after: Some(a),
+        limit: 10,
+    };
+    assert_eq!(
+        store.pending_express(after_a).unwrap(),
+        vec![express_start(b)]
+    );
+    // Finishing removes the start and keeps the record if there is one (a sync run, never
+    // pending, may keep one too).
+    store
+        .finish_express(&[
+            (a.into(), Some(express_record(a, ExecutionStatus::Failed))),
+            (b.into(), None),
+            (
+                c.into(),
+                Some(express_record(c, ExecutionStatus::Succeeded)),
+            ),
+        ])
+        .unwrap();
+    assert!(store.pending_express(all).unwrap().is_empty());
+    let kept = store.express_records(SM, all).unwrap();
+    assert_eq!(
+        kept,
+        vec![
+            express_record(a, ExecutionStatus::Failed),
+            express_record(c, ExecutionStatus::Succeeded)
+        ]
+    );
+    assert!(store.express_records("other", all).unwrap().is_empty());
+    // An ARN can be started again once it has finished.
+    store.enqueue_express(&[express_start(a)]).unwrap();
+    assert_eq!(store.pending_express(all).unwrap().len(), 1);
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -512,6 +592,12 @@ macro_rules! suite {
             fn leases() {
                 let store = $make;
                 super::leases(&*store);
+            }
+
+            #[test]
+            fn express() {
+                let store = $make;
+                super::express(&*store);
             }
         }
     };

@@ -1,0 +1,662 @@
+//! Express executions: the core driven in memory, with no per-transition persistence.
+//!
+//! One stepping thread owns every running Express execution (a plain [`Execution`], never
+//! snapshotted) and its timers; task threads run in-process targets and hand their answers back.
+//! What AWS promises, Baton keeps:
+//!
+//! - **Five minutes at most.** The core times an Express execution out after 300 s
+//!   (`States.Timeout`, status TIMED_OUT), whatever its TimeoutSeconds says.
+//! - **At least once for asynchronous starts.** [`Express::start_async`] stores the start
+//!   ([`Store::enqueue_express`]) before it returns; the start is removed when the execution
+//!   ends, so a runtime started after a crash runs the unfinished ones again from the beginning.
+//!   Synchronous starts ([`Express::start_sync`]) are at most once: the caller holds the result.
+//! - **A final record as the logging configuration asks.** The state machine's
+//!   `loggingConfiguration` (level ALL, ERROR, FATAL or OFF; `includeExecutionData`) decides
+//!   which history events of an ended execution are kept ([`Store::finish_express`]); with OFF,
+//!   nothing is.
+
+use crate::StatesError;
+use crate::durable::{Durable, DurableError, Result};
+use crate::execution::{Command, Execution, ExecutionInfo, Signal, TaskRequest, TimerId};
+use crate::history::HistoryEvent;
+use crate::runtime::{Clock, TaskRunner};
+use crate::{HistoryEventType, Status};
+use baton_asl::intrinsic::{Entropy, SplitMix64};
+use baton_asl::model::{StateMachine, WorkflowType};
+use baton_json::Json;
+use baton_store::{ExecutionStatus, ExpressRecord, ExpressStart, Page, StateMachineRecord, Store};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Which events of an ended execution are kept (`loggingConfiguration.level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    /// Every event.
+    All,
+    /// Error events: failures, aborts, time-outs and Fail states.
+    Error,
+    /// Only the execution's own failure, abort or time-out.
+    Fatal,
+    /// Nothing.
+    Off,
+}
+
+/// A state machine's `loggingConfiguration`, as far as the final record goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Logging {
+    /// Which events are kept.
+    pub level: LogLevel,
+    /// Whether inputs and outputs are kept with them.
+    pub include_execution_data: bool,
+}
+
+impl Logging {
+    /// Reads `loggingConfiguration` from a state machine record's `config` (JSON text); OFF when
+    /// it is absent or unreadable, as for a state machine created through the API without one.
+    pub fn from_config(config: &str) -> Logging {
+        let value: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+        let logging = &value["loggingConfiguration"];
+        let level = match logging["level"].as_str() {
+            Some("ALL") => LogLevel::All,
+            Some("ERROR") => LogLevel::Error,
+            Some("FATAL") => LogLevel::Fatal,
+            _ => LogLevel::Off,
+        };
+        Logging {
+            level,
+            include_execution_data: logging["includeExecutionData"].as_bool().unwrap_or(false),
+        }
+    }
+
+    /// Whether an event of this type is kept.
+    pub fn keeps(&self, event_type: HistoryEventType) -> bool {
+        let name = event_type.as_str();
+        let fatal = matches!(
+            name,
+            "ExecutionAborted" | "ExecutionFailed" | "ExecutionTimedOut"
+        );
+        match self.level {
+            LogLevel::All => true,
+            LogLevel::Fatal => fatal,
+            LogLevel::Off => false,
+            LogLevel::Error => {
+                fatal
+                    || matches!(
+                        name,
+                        "FailStateEntered"
+                            | "LambdaFunctionFailed"
+                            | "LambdaFunctionScheduleFailed"
+                            | "LambdaFunctionStartFailed"
+                            | "LambdaFunctionTimedOut"
+                            | "MapIterationAborted"
+                            | "MapIterationFailed"
+                            | "MapRunAborted"
+                            | "MapRunFailed"
+                            | "MapStateAborted"
+                            | "MapStateFailed"
+                            | "ParallelStateAborted"
+                            | "ParallelStateFailed"
+                            | "TaskFailed"
+                            | "TaskStartFailed"
+                            | "TaskSubmitFailed"
+                            | "TaskTimedOut"
+                            | "TaskStateAborted"
+                            | "WaitStateAborted"
+                    )
+            }
+        }
+    }
+}
+
+/// How an Express execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpressOutcome {
+    /// `executionArn`.
+    pub execution_arn: String,
+    /// `stateMachineArn`.
+    pub state_machine_arn: String,
+    /// `name`.
+    pub name: String,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// `stopDate`, milliseconds since the epoch.
+    pub stop_millis: i64,
+    /// SUCCEEDED, FAILED, TIMED_OUT (or ABORTED when the runtime stopped it).
+    pub status: ExecutionStatus,
+    /// The input, as JSON text.
+    pub input: String,
+    /// The output (JSON text), on success.
+    pub output: Option<String>,
+    /// The error, on failure.
+    pub error: Option<String>,
+    /// The cause, on failure.
+    pub cause: Option<String>,
+    /// Every event, as the core recorded them.
+    pub history: Vec<HistoryEvent>,
+}
+
+impl ExpressOutcome {
+    /// What the logging configuration keeps of it: `None` when it keeps nothing.
+    pub fn record(&self, logging: Logging) -> Option<ExpressRecord> {
+        let data = logging.include_execution_data;
+        let events: Vec<serde_json::Value> = self
+            .history
+            .iter()
+            .filter(|e| logging.keeps(e.event_type))
+            .map(|e| {
+                let mut wire = e.to_aws_json();
+                let details = e
+                    .event_type
+                    .details_field()
+                    .and_then(|f| wire.get_mut(f))
+                    .and_then(|d| d.as_object_mut());
+                if let (false, Some(details)) = (data, details) {
+                    for k in ["input", "output", "parameters"] {
+                        details.remove(k);
+                    }
+                }
+                wire
+            })
+            .collect();
+        if events.is_empty() {
+            return None;
+        }
+        Some(ExpressRecord {
+            arn: self.execution_arn.clone(),
+            state_machine_arn: self.state_machine_arn.clone(),
+            name: self.name.clone(),
+            status: self.status,
+            start_millis: self.start_millis,
+            stop_millis: self.stop_millis,
+            input: data.then(|| self.input.clone()),
+            output: self.output.clone().filter(|_| data),
+            error: self.error.clone(),
+            cause: self.cause.clone(),
+            events: serde_json::Value::Array(events).to_string(),
+        })
+    }
+}
+
+/// An execution to begin.
+struct Begin {
+    machine: Arc<StateMachine>,
+    info: ExecutionInfo,
+    input: Json,
+    input_text: String,
+    logging: Logging,
+    /// Whether a pending start is stored for it (asynchronous starts).
+    persisted: bool,
+    reply: Option<mpsc::Sender<ExpressOutcome>>,
+}
+
+/// A running execution, owned by the stepping thread.
+struct Live {
+    ex: Execution,
+    input_text: String,
+    logging: Logging,
+    persisted: bool,
+    reply: Option<mpsc::Sender<ExpressOutcome>>,
+    /// Its timers in the stepper's timer set, removed when it ends.
+    timers: Vec<(i64, TimerId)>,
+}
+
+#[derive(Default)]
+struct Queues {
+    begins: VecDeque<Begin>,
+    signals: VecDeque<(String, Signal)>,
+    tasks: VecDeque<(String, TaskRequest)>,
+}
+
+struct Shared {
+    store: Arc<dyn Store>,
+    machines: Durable,
+    queues: Mutex<Queues>,
+    wake: Condvar,
+    clock: Clock,
+    runner: TaskRunner,
+    stop: AtomicBool,
+    running: AtomicU64,
+    entropy: Mutex<SplitMix64>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queues> {
+        self.queues.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn random(&self) -> u64 {
+        self.entropy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .random_u64()
+    }
+}
+
+/// The Express runtime; [`Express::shutdown`] (or dropping it) stops its threads.
+pub struct Express {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// A version-4 UUID from 128 random bits.
+fn uuid(a: u64, b: u64) -> String {
+    let a = (a & 0xffff_ffff_ffff_0fff) | 0x4000;
+    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+impl Express {
+    /// Starts the runtime with `workers` task threads, and runs again the asynchronous starts
+    /// that a previous runtime left unfinished.
+    pub fn start(
+        store: Arc<dyn Store>,
+        runner: TaskRunner,
+        clock: Clock,
+        workers: usize,
+    ) -> Result<Express> {
+        let seed = (clock)().cast_unsigned() ^ u64::from(std::process::id()).rotate_left(32);
+        let shared = Arc::new(Shared {
+            machines: Durable::new(Arc::clone(&store)),
+            store,
+            queues: Mutex::new(Queues::default()),
+            wake: Condvar::new(),
+            clock,
+            runner,
+            stop: AtomicBool::new(false),
+            running: AtomicU64::new(0),
+            entropy: Mutex::new(SplitMix64(seed)),
+        });
+        let express = Express {
+            shared,
+            threads: Vec::new(),
+        };
+        express.resume_pending()?;
+        let mut express = express;
+        let s = Arc::clone(&express.shared);
+        express
+            .threads
+            .push(std::thread::spawn(move || stepper(&s)));
+        for _ in 0..workers.max(1) {
+            let s = Arc::clone(&express.shared);
+            express.threads.push(std::thread::spawn(move || worker(&s)));
+        }
+        Ok(express)
+    }
+
+    fn resume_pending(&self) -> Result<()> {
+        let store = &self.shared.store;
+        let mut after: Option<String> = None;
+        let mut finished_badly = Vec::new();
+        loop {
+            let page = store.pending_express(Page {
+                after: after.as_deref(),
+                limit: 500,
+            })?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.arn.clone());
+            for start in page {
+                let machine = store.get_state_machine(&start.state_machine_arn)?;
+                let begin = machine
+                    .ok_or_else(|| DurableError::NotFound(start.state_machine_arn.clone()))
+                    .and_then(|m| self.begin(&m, &start, true, None));
+                match begin {
+                    Ok(b) => self.shared.lock().begins.push_back(b),
+                    // Its state machine is gone or no longer valid: it can never run.
+                    Err(_) => finished_badly.push((start.arn, None)),
+                }
+            }
+        }
+        if !finished_badly.is_empty() {
+            store.finish_express(&finished_badly)?;
+        }
+        Ok(())
+    }
+
+    fn begin(
+        &self,
+        machine: &StateMachineRecord,
+        start: &ExpressStart,
+        persisted: bool,
+        reply: Option<mpsc::Sender<ExpressOutcome>>,
+    ) -> Result<Begin> {
+        let parsed = self.shared.machines.machine(machine)?;
+        if parsed.workflow_type != WorkflowType::Express {
+            return Err(DurableError::NotExpress(machine.arn.clone()));
+        }
+        let input =
+            Json::parse(&start.input).map_err(|e| DurableError::InvalidInput(e.to_string()))?;
+        Ok(Begin {
+            machine: parsed,
+            info: ExecutionInfo {
+                execution_arn: start.arn.clone(),
+                name: start.name.clone(),
+                state_machine_arn: machine.arn.clone(),
+                state_machine_name: machine.name.clone(),
+                role_arn: machine.role_arn.clone(),
+                start_millis: start.start_millis,
+                seed: start.seed,
+            },
+            input,
+            input_text: start.input.clone(),
+            logging: Logging::from_config(&machine.config),
+            persisted,
+            reply,
+        })
+    }
+
+    /// A new start of `machine`: its ARN (`...:express:<machine>:<name>:<uuid>`), a generated
+    /// name when none is given, the time and a seed.
+    fn new_start(
+        &self,
+        machine: &StateMachineRecord,
+        name: Option<&str>,
+        input: &str,
+    ) -> ExpressStart {
+        let id = uuid(self.shared.random(), self.shared.random());
+        let name = name.map_or_else(|| id.clone(), str::to_string);
+        let arn = format!(
+            "{}:{name}:{id}",
+            machine.arn.replacen(":stateMachine:", ":express:", 1)
+        );
+        ExpressStart {
+            arn,
+            state_machine_arn: machine.arn.clone(),
+            name,
+            input: input.to_string(),
+            start_millis: (self.shared.clock)(),
+            seed: self.shared.random(),
+        }
+    }
+
+    fn submit(&self, begin: Begin) {
+        self.shared.running.fetch_add(1, Ordering::SeqCst);
+        self.shared.lock().begins.push_back(begin);
+        self.shared.wake.notify_all();
+    }
+
+    /// Runs an execution and waits for its end (StartSyncExecution): at most once, nothing
+    /// stored but the final record the logging configuration asks for.
+    pub fn start_sync(
+        &self,
+        machine: &StateMachineRecord,
+        name: Option<&str>,
+        input: &str,
+    ) -> Result<ExpressOutcome> {
+        let start = self.new_start(machine, name, input);
+        let (tx, rx) = mpsc::channel();
+        let begin = self.begin(machine, &start, false, Some(tx))?;
+        self.submit(begin);
+        rx.recv()
+            .map_err(|_| DurableError::Unavailable("the Express runtime stopped".into()))
+    }
+
+    /// Starts an execution and returns once its start is stored (StartExecution on an Express
+    /// state machine): it runs at least once, even if the runtime dies first.
+    pub fn start_async(
+        &self,
+        machine: &StateMachineRecord,
+        name: Option<&str>,
+        input: &str,
+    ) -> Result<ExpressStart> {
+        let start = self.new_start(machine, name, input);
+        let begin = self.begin(machine, &start, true, None)?;
+        self.shared
+            .store
+            .enqueue_express(std::slice::from_ref(&start))?;
+        self.submit(begin);
+        Ok(start)
+    }
+
+    /// How many executions are running now.
+    pub fn running(&self) -> u64 {
+        self.shared.running.load(Ordering::SeqCst)
+    }
+
+    /// Stops the threads. Running executions are dropped: asynchronous ones run again when a
+    /// new runtime starts over the same store; synchronous callers get an error.
+    pub fn shutdown(mut self) {
+        self.stop_threads();
+    }
+
+    fn stop_threads(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_all();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Express {
+    fn drop(&mut self) {
+        self.stop_threads();
+    }
+}
+
+/// The stepping thread's own state.
+#[derive(Default)]
+struct Stepper {
+    live: HashMap<String, Live>,
+    /// (fire at, execution, timer), earliest first.
+    timers: BTreeSet<(i64, String, TimerId)>,
+    tasks: Vec<(String, TaskRequest)>,
+    finished: Vec<(String, Option<ExpressRecord>)>,
+    /// Synchronous callers to answer once the final records are stored.
+    replies: Vec<(mpsc::Sender<ExpressOutcome>, ExpressOutcome)>,
+}
+
+impl Stepper {
+    /// Takes what the core asked for after a step, and ends the execution if it has ended.
+    fn after(&mut self, shared: &Shared, arn: &str, now: i64) {
+        let Some(live) = self.live.get_mut(arn) else {
+            return;
+        };
+        for command in live.ex.take_commands() {
+            match command {
+                Command::StartTimer {
+                    timer,
+                    fire_at_millis,
+                } => {
+                    self.timers.insert((fire_at_millis, arn.to_string(), timer));
+                    live.timers.push((fire_at_millis, timer));
+                }
+                Command::ScheduleTask(request) => self.tasks.push((arn.to_string(), *request)),
+                // In-process tasks run to their end; the core ignores a cancelled one's answer.
+                Command::CancelTask { .. } => {}
+            }
+        }
+        if live.ex.status() == Status::Running {
+            return;
+        }
+        let Some(live) = self.live.remove(arn) else {
+            return;
+        };
+        for (at, timer) in &live.timers {
+            self.timers.remove(&(*at, arn.to_string(), *timer));
+        }
+        shared.running.fetch_sub(1, Ordering::SeqCst);
+        let ex = live.ex;
+        let status = match ex.status() {
+            Status::Succeeded => ExecutionStatus::Succeeded,
+            Status::TimedOut => ExecutionStatus::TimedOut,
+            Status::Aborted => ExecutionStatus::Aborted,
+            _ => ExecutionStatus::Failed,
+        };
+        let error = ex.error();
+        let info = ex.info();
+        let outcome = ExpressOutcome {
+            execution_arn: arn.to_string(),
+            state_machine_arn: info.state_machine_arn.clone(),
+            name: info.name.clone(),
+            start_millis: info.start_millis,
+            stop_millis: now,
+            status,
+            input: live.input_text,
+            output: ex.output().map(Json::to_json_string),
+            error: error.map(|e| e.error.clone()).filter(|e| !e.is_empty()),
+            cause: error.and_then(|e| e.cause.clone()),
+            history: ex.history().to_vec(),
+        };
+        let record = outcome.record(live.logging);
+        if live.persisted || record.is_some() {
+            self.finished.push((arn.to_string(), record));
+        }
+        if let Some(reply) = live.reply {
+            self.replies.push((reply, outcome));
+        }
+    }
+}
+
+/// Owns the running executions: begins new ones, delivers task answers and due timers, and
+/// stores what ended.
+fn stepper(shared: &Shared) {
+    let mut st = Stepper::default();
+    while !shared.stop.load(Ordering::SeqCst) {
+        let (begins, signals) = {
+            let mut q = shared.lock();
+            if q.begins.is_empty() && q.signals.is_empty() {
+                let now = (shared.clock)();
+                let due_in = st
+                    .timers
+                    .first()
+                    .map_or(50, |(at, _, _)| (*at - now).clamp(0, 10));
+                if due_in > 0 {
+                    q = shared
+                        .wake
+                        .wait_timeout(q, Duration::from_millis(due_in.cast_unsigned()))
+                        .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+                }
+            }
+            (
+                std::mem::take(&mut q.begins),
+                std::mem::take(&mut q.signals),
+            )
+        };
+        let now = (shared.clock)();
+        for b in begins {
+            let arn = b.info.execution_arn.clone();
+            let ex = Execution::start(b.machine, b.info, b.input, now);
+            st.live.insert(
+                arn.clone(),
+                Live {
+                    ex,
+                    input_text: b.input_text,
+                    logging: b.logging,
+                    persisted: b.persisted,
+                    reply: b.reply,
+                    timers: Vec::new(),
+                },
+            );
+            st.after(shared, &arn, now);
+        }
+        for (arn, signal) in signals {
+            if let Some(live) = st.live.get_mut(&arn) {
+                live.ex.signal(now, signal);
+                st.after(shared, &arn, now);
+            }
+        }
+        while let Some((at, arn, timer)) = st.timers.first().cloned() {
+            if at > now {
+                break;
+            }
+            st.timers.remove(&(at, arn.clone(), timer));
+            if let Some(live) = st.live.get_mut(&arn) {
+                live.timers.retain(|t| *t != (at, timer));
+                live.ex.signal(now, Signal::TimerFired { timer });
+                st.after(shared, &arn, now);
+            }
+        }
+        if !st.tasks.is_empty() {
+            shared.lock().tasks.extend(st.tasks.drain(..));
+            shared.wake.notify_all();
+        }
+        if !st.finished.is_empty() {
+            // A failed write leaves asynchronous starts pending: a later runtime runs them
+            // again (at least once). Records are best-effort, as AWS's log delivery is.
+            let _ = shared.store.finish_express(&st.finished);
+            st.finished.clear();
+        }
+        for (reply, outcome) in st.replies.drain(..) {
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+/// Runs in-process tasks and hands their answers to the stepper.
+fn worker(shared: &Shared) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        let (arn, request) = {
+            let mut q = shared.lock();
+            match q.tasks.pop_front() {
+                Some(t) => t,
+                None => {
+                    let _ = shared.wake.wait_timeout(q, Duration::from_millis(50));
+                    continue;
+                }
+            }
+        };
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (shared.runner)(&request)))
+                .unwrap_or_else(|_| {
+                    Err(StatesError::new(
+                        "States.TaskFailed",
+                        "The task's target panicked.",
+                    ))
+                });
+        let signal = match result {
+            Ok(output) => Signal::TaskSucceeded {
+                task: request.task,
+                output,
+            },
+            Err(error) => Signal::TaskFailed {
+                task: request.task,
+                error,
+            },
+        };
+        shared.lock().signals.push_back((arn, signal));
+        shared.wake.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = uuid(u64::MAX, 0);
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(uuid(1, 2), uuid(2, 1));
+    }
+
+    #[test]
+    fn log_levels_keep_what_aws_logs() {
+        let at = |level| Logging {
+            level,
+            include_execution_data: true,
+        };
+        use HistoryEventType as T;
+        assert!(at(LogLevel::All).keeps(T::PassStateEntered));
+        assert!(at(LogLevel::Error).keeps(T::TaskFailed));
+        assert!(!at(LogLevel::Error).keeps(T::TaskSucceeded));
+        assert!(at(LogLevel::Fatal).keeps(T::ExecutionFailed));
+        assert!(!at(LogLevel::Fatal).keeps(T::TaskFailed));
+        assert!(!at(LogLevel::Off).keeps(T::ExecutionFailed));
+        assert_eq!(Logging::from_config("{}").level, LogLevel::Off);
+        let c = r#"{"loggingConfiguration": {"level": "ERROR", "includeExecutionData": true}}"#;
+        assert_eq!(Logging::from_config(c), at(LogLevel::Error));
+    }
+}
