@@ -72,16 +72,7 @@ pub fn run(
         for command in ex.take_commands() {
             match command {
                 Command::ScheduleTask(request) => {
-                    let signal = match tasks.call(&request) {
-                        Ok(output) => Signal::TaskSucceeded {
-                            task: request.task,
-                            output,
-                        },
-                        Err(error) => Signal::TaskFailed {
-                            task: request.task,
-                            error,
-                        },
-                    };
+                    let signal = Signal::task_result(request.task, tasks.call(&request));
                     signals.push_back(signal);
                 }
                 Command::StartTimer {

@@ -147,6 +147,17 @@ fn to_record(e: &HistoryEvent) -> HistoryRecord {
     }
 }
 
+/// The store's name for an ended execution's status.
+pub(crate) fn store_status(status: Status) -> ExecutionStatus {
+    match status {
+        Status::Running => ExecutionStatus::Running,
+        Status::Succeeded => ExecutionStatus::Succeeded,
+        Status::TimedOut => ExecutionStatus::TimedOut,
+        Status::Aborted => ExecutionStatus::Aborted,
+        Status::Failed => ExecutionStatus::Failed,
+    }
+}
+
 /// Turns what the core did since the last step into a transition, and the tasks to dispatch.
 fn transition(
     ex: &mut Execution,
@@ -198,12 +209,7 @@ fn transition(
         }
     }
     if ex.status() != Status::Running {
-        let status = match ex.status() {
-            Status::Succeeded => ExecutionStatus::Succeeded,
-            Status::TimedOut => ExecutionStatus::TimedOut,
-            Status::Aborted => ExecutionStatus::Aborted,
-            _ => ExecutionStatus::Failed,
-        };
+        let status = store_status(ex.status());
         let error = ex.error();
         t.status = Some(Ending {
             status,
@@ -363,16 +369,7 @@ impl Durable {
             // The runtime's own (derivable) tokens are not for others to complete.
             .filter(|t| t.token != task_token(&t.execution_arn, t.task_id, None))
             .ok_or_else(|| DurableError::NotFound(format!("task token {token}")))?;
-        let signal = match result {
-            Ok(output) => Signal::TaskSucceeded {
-                task: task.task_id,
-                output,
-            },
-            Err(error) => Signal::TaskFailed {
-                task: task.task_id,
-                error,
-            },
-        };
+        let signal = Signal::task_result(task.task_id, result);
         self.step(&task.execution_arn, signal, now, Some(token.to_string()))
     }
 
@@ -514,10 +511,7 @@ impl Durable {
         result: std::result::Result<Json, StatesError>,
         now: i64,
     ) -> Result<Step> {
-        let signal = match result {
-            Ok(output) => Signal::TaskSucceeded { task, output },
-            Err(error) => Signal::TaskFailed { task, error },
-        };
+        let signal = Signal::task_result(task, result);
         self.signal(arn, signal, now)
     }
 }

@@ -186,6 +186,17 @@ pub enum Signal {
     },
 }
 
+impl Signal {
+    /// The answer of a task: [`Signal::TaskSucceeded`] with its output, or
+    /// [`Signal::TaskFailed`] with its error.
+    pub fn task_result(task: TaskId, result: Result<Value, StatesError>) -> Signal {
+        match result {
+            Ok(output) => Signal::TaskSucceeded { task, output },
+            Err(error) => Signal::TaskFailed { task, error },
+        }
+    }
+}
+
 /// The status of an execution, as `DescribeExecution` gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {

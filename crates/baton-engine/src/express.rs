@@ -15,11 +15,10 @@
 //!   which history events of an ended execution are kept ([`Store::finish_express`]); with OFF,
 //!   nothing is.
 
-use crate::StatesError;
-use crate::durable::{Durable, DurableError, Result};
+use crate::durable::{Durable, DurableError, Result, store_status};
 use crate::execution::{Command, Execution, ExecutionInfo, Signal, TaskRequest, TimerId};
 use crate::history::HistoryEvent;
-use crate::runtime::{Clock, TaskRunner};
+use crate::runtime::{Clock, TaskRunner, run_task};
 use crate::{HistoryEventType, Status};
 use baton_asl::intrinsic::{Entropy, SplitMix64};
 use baton_asl::model::{StateMachine, WorkflowType};
@@ -487,12 +486,7 @@ impl Stepper {
         }
         shared.running.fetch_sub(1, Ordering::SeqCst);
         let ex = live.ex;
-        let status = match ex.status() {
-            Status::Succeeded => ExecutionStatus::Succeeded,
-            Status::TimedOut => ExecutionStatus::TimedOut,
-            Status::Aborted => ExecutionStatus::Aborted,
-            _ => ExecutionStatus::Failed,
-        };
+        let status = store_status(ex.status());
         let error = ex.error();
         let info = ex.info();
         let outcome = ExpressOutcome {
@@ -606,24 +600,7 @@ fn worker(shared: &Shared) {
                 }
             }
         };
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (shared.runner)(&request)))
-                .unwrap_or_else(|_| {
-                    Err(StatesError::new(
-                        "States.TaskFailed",
-                        "The task's target panicked.",
-                    ))
-                });
-        let signal = match result {
-            Ok(output) => Signal::TaskSucceeded {
-                task: request.task,
-                output,
-            },
-            Err(error) => Signal::TaskFailed {
-                task: request.task,
-                error,
-            },
-        };
+        let signal = run_task(&shared.runner, &request);
         shared.lock().signals.push_back((arn, signal));
         shared.wake.notify_all();
     }

@@ -354,29 +354,23 @@ fn worker(shared: &Shared) {
                 }
             }
         };
-        // A task target that panics fails its task instead of taking the worker down.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            (shared.runner)(&task.request)
-        }))
+        let signal = run_task(&shared.runner, &task.request);
+        let done = crate::durable::task_token(&task.execution_arn, task.request.task, None);
+        shared.enqueue(&task.execution_arn, signal, Some(done));
+    }
+}
+
+/// Runs an in-process task to its answer. A target that panics fails its task instead of
+/// taking the worker down.
+pub(crate) fn run_task(runner: &TaskRunner, request: &TaskRequest) -> Signal {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runner(request)))
         .unwrap_or_else(|_| {
             Err(StatesError::new(
                 "States.TaskFailed",
                 "The task's target panicked.",
             ))
         });
-        let signal = match result {
-            Ok(output) => Signal::TaskSucceeded {
-                task: task.request.task,
-                output,
-            },
-            Err(error) => Signal::TaskFailed {
-                task: task.request.task,
-                error,
-            },
-        };
-        let done = crate::durable::task_token(&task.execution_arn, task.request.task, None);
-        shared.enqueue(&task.execution_arn, signal, Some(done));
-    }
+    Signal::task_result(request.task, result)
 }
 
 /// Delivers the store's due timers.
