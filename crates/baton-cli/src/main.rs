@@ -35,6 +35,20 @@ enum Command {
     /// Run one execution in process and print its output (exit 0 succeeded, 1 ended
     /// otherwise, 2 invalid definition or usage).
     Run(RunArgs),
+    /// Start the server: the durable runtime for Standard executions and the in-memory one for
+    /// Express executions over the data directory's store. Runs until SIGINT or SIGTERM, then
+    /// stops without losing anything.
+    Server(ServerArgs),
+}
+
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// Where the Step Functions API listens.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8083")]
+    listen: std::net::SocketAddr,
+    /// Where the data lives (the SQLite file `baton.db`); created if missing.
+    #[arg(long, value_name = "DIR", default_value = "baton-data")]
+    data_dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -131,6 +145,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => check(&args.check, Some(&args.allow)),
         Command::Graph(args) => graph(&args),
         Command::Run(args) => run(&args),
+        Command::Server(args) => server(&args),
     };
     match result {
         Ok(code) => code,
@@ -139,6 +154,39 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `baton server`: runs until SIGINT or SIGTERM.
+fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot install the signal handlers")?;
+    }
+    let config = baton_server::ServerConfig {
+        listen: args.listen,
+        data_dir: args.data_dir.clone(),
+        ..baton_server::ServerConfig::default()
+    };
+    let database = config.database_path();
+    let server = baton_server::Server::start(config).context("cannot start the server")?;
+    eprintln!(
+        "baton server: data in {}; Standard and Express runtimes running",
+        database.display()
+    );
+    eprintln!(
+        "baton server: the Step Functions API on {} is not served yet",
+        args.listen
+    );
+    eprintln!("baton server: ready");
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    server.shutdown();
+    eprintln!("baton server: stopped");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn format_of(path: &Path) -> SourceFormat {

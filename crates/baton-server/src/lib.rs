@@ -1,0 +1,160 @@
+//! The Baton server: one store, the durable runtime that runs Standard executions over it and
+//! the in-memory runtime that runs Express ones. `baton server` starts a [`Server`]; the AWS
+//! Step Functions API on `listen` is built on it.
+//!
+//! Everything a Standard execution needs lives in the store, so a server started over the data
+//! directory a killed one left goes on with every running execution: overdue timers fire at
+//! once, unanswered tasks are dispatched again, unfinished asynchronous Express starts run again.
+
+use baton_engine::StatesError;
+use baton_engine::driver::NO_TASK_TARGET;
+use baton_engine::durable::DurableError;
+use baton_engine::express::Express;
+use baton_engine::runtime::{Clock, Runtime, TaskRunner};
+use baton_store::{SqliteStore, Store, StoreError};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The port Step Functions Local listens on, so that existing set-ups work unchanged.
+pub const DEFAULT_PORT: u16 = 8083;
+
+/// What can stop a server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The data directory cannot be made or read.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What the file system said.
+        source: std::io::Error,
+    },
+    /// The store cannot be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A runtime cannot start (its store failed while it recovered).
+    #[error(transparent)]
+    Runtime(#[from] DurableError),
+}
+
+/// How a server runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    /// Where the API listens.
+    pub listen: SocketAddr,
+    /// Where the data lives (`baton.db` in it).
+    pub data_dir: PathBuf,
+    /// Threads that run in-process task targets, for each runtime.
+    pub task_workers: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
+            data_dir: PathBuf::from("baton-data"),
+            task_workers: 4,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The SQLite file in the data directory.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("baton.db")
+    }
+}
+
+/// The wall clock, in milliseconds since the epoch.
+pub fn wall_clock() -> Clock {
+    Arc::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    })
+}
+
+/// Task targets the server runs in process. None are configured yet: such a task fails with
+/// `Baton.NoTaskTarget` (catchable, as `baton run` does); activities and callbacks
+/// (`.waitForTaskToken`) wait for their workers instead and never come here.
+pub fn task_targets() -> TaskRunner {
+    Arc::new(|request| {
+        Err(StatesError::new(
+            NO_TASK_TARGET,
+            format!(
+                "No target is configured for the resource '{}' (state '{}')",
+                request.resource, request.state_name
+            ),
+        ))
+    })
+}
+
+/// A running server.
+pub struct Server {
+    config: ServerConfig,
+    store: Arc<dyn Store>,
+    standard: Runtime,
+    express: Express,
+}
+
+impl Server {
+    /// Opens (or creates) the data directory's store and starts both runtimes over it with the
+    /// wall clock and the server's task targets.
+    pub fn start(config: ServerConfig) -> Result<Server, ServerError> {
+        Self::start_with(config, task_targets(), wall_clock())
+    }
+
+    /// [`Server::start`] with other task targets and another clock (tests).
+    pub fn start_with(
+        config: ServerConfig,
+        targets: TaskRunner,
+        clock: Clock,
+    ) -> Result<Server, ServerError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+            path: config.data_dir.clone(),
+            source,
+        })?;
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(config.database_path())?);
+        let standard = Runtime::start(
+            Arc::clone(&store),
+            Arc::clone(&targets),
+            Arc::clone(&clock),
+            config.task_workers,
+        )?;
+        let express = Express::start(Arc::clone(&store), targets, clock, config.task_workers)?;
+        Ok(Server {
+            config,
+            store,
+            standard,
+            express,
+        })
+    }
+
+    /// How it was started.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The runtime of Standard executions.
+    pub fn standard(&self) -> &Runtime {
+        &self.standard
+    }
+
+    /// The runtime of Express executions.
+    pub fn express(&self) -> &Express {
+        &self.express
+    }
+
+    /// Stops both runtimes. Nothing is lost: every committed step is in the store, and what
+    /// was in memory (queued signals, running Express starts) is recovered by the next start.
+    pub fn shutdown(self) {
+        self.express.shutdown();
+        self.standard.shutdown();
+    }
+}
