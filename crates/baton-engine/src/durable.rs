@@ -39,9 +39,12 @@ pub enum DurableError {
     /// The state machine's definition no longer validates.
     #[error("the definition of {0} is not valid")]
     InvalidDefinition(String),
-    /// The input is not JSON.
-    #[error("the execution input is not valid JSON: {0}")]
+    /// The input is not JSON, or larger than AWS allows.
+    #[error("the execution input is not valid: {0}")]
     InvalidInput(String),
+    /// The execution name breaks AWS's rules (1 to 80 characters, none of the forbidden ones).
+    #[error("invalid execution name '{0}'")]
+    InvalidName(String),
     /// No such execution or state machine.
     #[error("{0} does not exist")]
     NotFound(String),
@@ -145,6 +148,39 @@ fn to_record(e: &HistoryEvent) -> HistoryRecord {
         event_type: e.event_type.as_str().to_string(),
         details,
     }
+}
+
+/// The longest name of an execution (or state machine, or activity), in characters.
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// The largest execution input (and output), in UTF-8 bytes: 256 KiB.
+pub const MAX_PAYLOAD_BYTES: usize = 262_144;
+
+/// Checks a name against AWS's rules: 1 to 80 characters; no whitespace, no `< > { } [ ] ? *`,
+/// no `" # % \ ^ | ~ ` $ & , ; : /`, no control characters (U+0000-001F, U+007F-009F) and no
+/// U+FFFE/U+FFFF.
+pub fn check_name(name: &str) -> Result<()> {
+    let count = name.chars().count();
+    let bad = |c: char| {
+        c.is_whitespace()
+            || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c)
+            || matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+    };
+    if count == 0 || count > MAX_NAME_CHARS || name.chars().any(bad) {
+        return Err(DurableError::InvalidName(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Parses an execution input: JSON text of at most [`MAX_PAYLOAD_BYTES`].
+pub fn parse_input(input: &str) -> Result<Json> {
+    if input.len() > MAX_PAYLOAD_BYTES {
+        return Err(DurableError::InvalidInput(format!(
+            "{} bytes is more than the maximum of {MAX_PAYLOAD_BYTES}",
+            input.len()
+        )));
+    }
+    Json::parse(input).map_err(|e| DurableError::InvalidInput(e.to_string()))
 }
 
 /// The store's name for an ended execution's status.
@@ -276,9 +312,9 @@ impl Durable {
         now: i64,
         seed: u64,
     ) -> Result<PreparedStart> {
+        check_name(name)?;
         let parsed = self.machine(machine)?;
-        let input_json =
-            Json::parse(input).map_err(|e| DurableError::InvalidInput(e.to_string()))?;
+        let input_json = parse_input(input)?;
         let arn = machine.arn.replacen(":stateMachine:", ":execution:", 1) + ":" + name;
         let info = ExecutionInfo {
             execution_arn: arn.clone(),
@@ -513,5 +549,68 @@ impl Durable {
     ) -> Result<Step> {
         let signal = Signal::task_result(task, result);
         self.signal(arn, signal, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_aws_rules() {
+        for ok in ["a", "order-123_x.y", "é", &"n".repeat(80)] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "a\tb",
+            "a<b",
+            "a}b",
+            "a[b",
+            "a?b",
+            "a*b",
+            "a\"b",
+            "a#b",
+            "a%b",
+            "a\\b",
+            "a^b",
+            "a|b",
+            "a~b",
+            "a`b",
+            "a$b",
+            "a&b",
+            "a,b",
+            "a;b",
+            "a:b",
+            "a/b",
+            "a\u{1}b",
+            "a\u{85}b",
+            "a\u{ffff}b",
+        ] {
+            assert!(
+                matches!(check_name(bad), Err(DurableError::InvalidName(_))),
+                "{bad:?}"
+            );
+        }
+        assert!(check_name(&"n".repeat(81)).is_err());
+        // Characters, not bytes.
+        assert!(check_name(&"é".repeat(80)).is_ok());
+    }
+
+    #[test]
+    fn inputs_are_json_of_at_most_256_kib() {
+        assert!(parse_input("{}").is_ok());
+        assert!(matches!(
+            parse_input("{"),
+            Err(DurableError::InvalidInput(_))
+        ));
+        let big = format!("\"{}\"", "x".repeat(MAX_PAYLOAD_BYTES - 2));
+        assert!(parse_input(&big).is_ok());
+        let bigger = format!("\"{}\"", "x".repeat(MAX_PAYLOAD_BYTES - 1));
+        assert!(matches!(
+            parse_input(&bigger),
+            Err(DurableError::InvalidInput(_))
+        ));
     }
 }

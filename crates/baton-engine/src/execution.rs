@@ -401,17 +401,17 @@ fn assigned_details(assigned: &Map) -> Value {
 /// The most an Express execution may run: five minutes, whatever its TimeoutSeconds says.
 pub const EXPRESS_LIMIT_SECONDS: u64 = 300;
 
-/// When the execution times out (`States.Timeout`): the machine's TimeoutSeconds, and for
-/// Express workflows at most five minutes.
-fn execution_limit_seconds(machine: &StateMachine) -> Option<u64> {
-    match machine.workflow_type {
-        WorkflowType::Express => Some(
-            machine
-                .timeout_seconds
-                .map_or(EXPRESS_LIMIT_SECONDS, |s| s.min(EXPRESS_LIMIT_SECONDS)),
-        ),
-        WorkflowType::Standard => machine.timeout_seconds,
-    }
+/// The most a Standard execution may run: one year.
+pub const STANDARD_LIMIT_SECONDS: u64 = 365 * 24 * 3600;
+
+/// When the execution times out (`States.Timeout`): the machine's TimeoutSeconds, capped at
+/// the workflow type's limit (five minutes for Express, a year for Standard).
+fn execution_limit_seconds(machine: &StateMachine) -> u64 {
+    let cap = match machine.workflow_type {
+        WorkflowType::Express => EXPRESS_LIMIT_SECONDS,
+        WorkflowType::Standard => STANDARD_LIMIT_SECONDS,
+    };
+    machine.timeout_seconds.map_or(cap, |s| s.min(cap))
 }
 
 impl Execution {
@@ -451,7 +451,8 @@ impl Execution {
             })),
             Some(("input", Arc::clone(&input))),
         );
-        if let Some(secs) = execution_limit_seconds(&ex.machine) {
+        {
+            let secs = execution_limit_seconds(&ex.machine);
             let timer = ex.new_id();
             ex.timers.insert(timer, TimerPurpose::ExecutionTimeout);
             ex.commands.push(Command::StartTimer {

@@ -15,7 +15,7 @@
 //!   which history events of an ended execution are kept ([`Store::finish_express`]); with OFF,
 //!   nothing is.
 
-use crate::durable::{Durable, DurableError, Result, store_status};
+use crate::durable::{Durable, DurableError, Result, check_name, parse_input, store_status};
 use crate::execution::{Command, Execution, ExecutionInfo, Signal, TaskRequest, TimerId};
 use crate::history::HistoryEvent;
 use crate::runtime::{Clock, TaskRunner, run_task};
@@ -333,8 +333,7 @@ impl Express {
         if parsed.workflow_type != WorkflowType::Express {
             return Err(DurableError::NotExpress(machine.arn.clone()));
         }
-        let input =
-            Json::parse(&start.input).map_err(|e| DurableError::InvalidInput(e.to_string()))?;
+        let input = parse_input(&start.input)?;
         Ok(Begin {
             machine: parsed,
             info: ExecutionInfo {
@@ -361,21 +360,24 @@ impl Express {
         machine: &StateMachineRecord,
         name: Option<&str>,
         input: &str,
-    ) -> ExpressStart {
+    ) -> Result<ExpressStart> {
+        if let Some(name) = name {
+            check_name(name)?;
+        }
         let id = uuid(self.shared.random(), self.shared.random());
         let name = name.map_or_else(|| id.clone(), str::to_string);
         let arn = format!(
             "{}:{name}:{id}",
             machine.arn.replacen(":stateMachine:", ":express:", 1)
         );
-        ExpressStart {
+        Ok(ExpressStart {
             arn,
             state_machine_arn: machine.arn.clone(),
             name,
             input: input.to_string(),
             start_millis: (self.shared.clock)(),
             seed: self.shared.random(),
-        }
+        })
     }
 
     fn submit(&self, begin: Begin) {
@@ -392,7 +394,7 @@ impl Express {
         name: Option<&str>,
         input: &str,
     ) -> Result<ExpressOutcome> {
-        let start = self.new_start(machine, name, input);
+        let start = self.new_start(machine, name, input)?;
         let (tx, rx) = mpsc::channel();
         let begin = self.begin(machine, &start, false, Some(tx))?;
         self.submit(begin);
@@ -408,7 +410,7 @@ impl Express {
         name: Option<&str>,
         input: &str,
     ) -> Result<ExpressStart> {
-        let start = self.new_start(machine, name, input);
+        let start = self.new_start(machine, name, input)?;
         let begin = self.begin(machine, &start, true, None)?;
         self.shared
             .store

@@ -995,13 +995,25 @@ fn wait_timestamp_path_errors() {
 }
 
 #[test]
-fn a_one_year_wait_completes_at_once_in_virtual_time() {
-    let year = 365 * 24 * 3600;
+fn a_wait_of_almost_a_year_completes_at_once_in_virtual_time() {
+    let days = 364 * 24 * 3600;
     let started = std::time::Instant::now();
-    let ex = run(&wait_then_pass(json!({"Seconds": year})), json!({}));
-    assert_eq!(output(&ex), json!({"t": "2026-01-01T00:00:00.000Z"}));
-    assert_eq!(offsets(&ex, "WaitStateExited"), [year * 1000]);
+    let ex = run(&wait_then_pass(json!({"Seconds": days})), json!({}));
+    assert_eq!(output(&ex), json!({"t": "2025-12-31T00:00:00.000Z"}));
+    assert_eq!(offsets(&ex, "WaitStateExited"), [days * 1000]);
     assert!(started.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn a_standard_execution_times_out_after_a_year() {
+    // TimeoutSeconds cannot stretch it: one year is the most a Standard execution runs.
+    let mut def: Value =
+        serde_json::from_str(&wait_then_pass(json!({"Seconds": 99_999_999}))).unwrap();
+    def["TimeoutSeconds"] = json!(99_999_999);
+    let ex = run(&def.to_string(), json!({}));
+    expect_status(&ex, Status::TimedOut);
+    assert_eq!(ex.error().unwrap().error, "States.Timeout");
+    assert_eq!(offsets(&ex, "ExecutionTimedOut"), [365 * 24 * 3600 * 1000]);
 }
 
 #[test]
@@ -1032,8 +1044,10 @@ fn task_timeout_records_task_timed_out_and_fails_with_states_timeout() {
     let mut m = Manual::start(&def, json!({}));
     assert_eq!(m.tasks.len(), 1);
     assert_eq!(m.tasks[0].timeout_seconds, Some(30));
-    assert_eq!(m.timers.len(), 1);
-    assert_eq!(m.timers[0].1, START + 30_000);
+    // The task's timeout, and the execution's own one-year limit.
+    let mut due: Vec<i64> = m.timers.iter().map(|t| t.1).collect();
+    due.sort_unstable();
+    assert_eq!(due, [START + 30_000, START + 365 * 24 * 3600 * 1000]);
     let task = m.tasks[0].task;
     assert_eq!(m.fire_next_timer(), 30_000);
     assert_eq!(m.ex.status(), Status::Failed);
