@@ -254,6 +254,8 @@ fn transition(
             cause: error.and_then(|e| e.cause.clone()),
             stop_millis: now,
         });
+        // An ended execution keeps no timers: do not write the ones this step set.
+        t.timers_set.clear();
     }
     t.snapshot = ex.snapshot()?;
     Ok((t, dispatch))
