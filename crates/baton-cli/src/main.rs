@@ -49,6 +49,10 @@ struct ServerArgs {
     /// Where the data lives (the SQLite file `baton.db`); created if missing.
     #[arg(long, value_name = "DIR", default_value = "baton-data")]
     data_dir: PathBuf,
+    /// Serve a non-loopback address although no credentials are configured (anyone who can
+    /// reach it can run workflows).
+    #[arg(long)]
+    allow_unauthenticated: bool,
 }
 
 #[derive(clap::Args)]
@@ -156,14 +160,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// `baton server`: runs until SIGINT or SIGTERM.
+/// `baton server`: serves the API until SIGINT or SIGTERM, then stops without losing anything.
 fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .context("cannot install the signal handlers")?;
+    if !args.listen.ip().is_loopback() && !args.allow_unauthenticated {
+        anyhow::bail!(
+            "{} is not a loopback address and no credentials are configured: anyone who can \
+             reach it could run workflows. Listen on 127.0.0.1, or pass --allow-unauthenticated",
+            args.listen
+        );
     }
     let config = baton_server::ServerConfig {
         listen: args.listen,
@@ -171,22 +176,51 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
         ..baton_server::ServerConfig::default()
     };
     let database = config.database_path();
-    let server = baton_server::Server::start(config).context("cannot start the server")?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let listener = tokio
+        .block_on(tokio::net::TcpListener::bind(args.listen))
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr().context("no local address")?;
+    let server = Arc::new(baton_server::Server::start(config).context("cannot start the server")?);
     eprintln!(
         "baton server: data in {}; Standard and Express runtimes running",
         database.display()
     );
-    eprintln!(
-        "baton server: the Step Functions API on {} is not served yet",
-        args.listen
-    );
+    eprintln!("baton server: Step Functions API on http://{local}");
     eprintln!("baton server: ready");
-    while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(std::time::Duration::from_millis(50));
+    let served = tokio.block_on(baton_server::api::serve(
+        Arc::clone(&server),
+        listener,
+        shutdown_signal(),
+    ));
+    // Requests still running (a long poll, a synchronous Express run) get a few seconds.
+    tokio.shutdown_timeout(std::time::Duration::from_secs(5));
+    if let Ok(server) = Arc::try_unwrap(server) {
+        server.shutdown();
     }
-    server.shutdown();
+    served.context("the API server failed")?;
     eprintln!("baton server: stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        // Without handlers, run until killed.
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
 }
 
 fn format_of(path: &Path) -> SourceFormat {

@@ -76,6 +76,8 @@ pub struct Step {
     pub execution: ExecutionRecord,
     /// Tasks to run now (activities and callbacks wait for their workers instead).
     pub dispatch: Vec<Dispatch>,
+    /// For a start: an execution of that name and input existed already, and this is it.
+    pub existed: bool,
 }
 
 /// An execution whose first step ran in memory, waiting to be stored.
@@ -355,10 +357,12 @@ impl Durable {
                 Ok(Started::Created(execution)) => Ok(Step {
                     execution,
                     dispatch: p.dispatch,
+                    existed: false,
                 }),
                 Ok(Started::Existing(execution)) => Ok(Step {
                     execution,
                     dispatch: Vec::new(),
+                    existed: true,
                 }),
                 Err(e) => Err(DurableError::Store(e)),
             })
@@ -420,6 +424,7 @@ impl Durable {
             return Ok(Step {
                 execution,
                 dispatch: Vec::new(),
+                existed: false,
             });
         };
         let committed = self
@@ -433,6 +438,7 @@ impl Durable {
         Ok(Step {
             execution,
             dispatch: committed.dispatch,
+            existed: false,
         })
     }
 

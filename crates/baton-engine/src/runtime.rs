@@ -9,7 +9,7 @@
 //! never fenced in normal operation; a fenced step (another node) has its signals delivered again.
 
 use crate::StatesError;
-use crate::durable::{Dispatch, Durable, DurableError, Result};
+use crate::durable::{Dispatch, Durable, DurableError, Result, Step};
 use crate::execution::{Signal, TaskRequest};
 use baton_json::Json;
 use baton_store::{ExecutionRecord, StateMachineRecord, Store, StoreError};
@@ -182,15 +182,16 @@ impl Runtime {
 
     /// Starts several executions of `machine` (each idempotently) in one transaction, and
     /// hands their first tasks to the workers. `starts` are (name, input, seed); the results
-    /// come in the same order, each succeeding or failing alone.
+    /// come in the same order, each succeeding or failing alone ([`Step::existed`] tells an
+    /// idempotent start from a new one; its tasks are with the workers already).
     pub fn start_executions(
         &self,
         machine: &StateMachineRecord,
         starts: &[(String, String, u64)],
-    ) -> Result<Vec<Result<ExecutionRecord>>> {
+    ) -> Result<Vec<Result<Step>>> {
         let now = (self.shared.clock)();
         let mut prepared = Vec::with_capacity(starts.len());
-        let mut out: Vec<Option<Result<ExecutionRecord>>> = Vec::with_capacity(starts.len());
+        let mut out: Vec<Option<Result<Step>>> = Vec::with_capacity(starts.len());
         for (name, input, seed) in starts {
             match self
                 .shared
@@ -211,9 +212,9 @@ impl Runtime {
             .map(|slot| match slot {
                 Some(err) => err,
                 None => match stored.next() {
-                    Some(Ok(step)) => {
-                        dispatch.extend(step.dispatch);
-                        Ok(step.execution)
+                    Some(Ok(mut step)) => {
+                        dispatch.append(&mut step.dispatch);
+                        Ok(step)
                     }
                     Some(Err(e)) => Err(e),
                     None => Err(DurableError::Store(StoreError::Backend(
@@ -224,6 +225,46 @@ impl Runtime {
             .collect();
         self.shared.dispatch(dispatch);
         Ok(results)
+    }
+
+    /// Delivers a signal now and commits its step before returning (StopExecution): the
+    /// caller sees the execution as it stands afterwards. A step fenced by the stepper (which
+    /// moved the execution on meanwhile) is computed again from the newer version.
+    pub fn signal_now(&self, arn: &str, signal: Signal) -> Result<Step> {
+        self.retry_fenced(|| {
+            let now = (self.shared.clock)();
+            self.shared.durable.signal(arn, signal.clone(), now)
+        })
+    }
+
+    /// Finishes the task a token names (SendTaskSuccess / SendTaskFailure) and commits the step
+    /// before returning; the tasks it schedules go to the workers.
+    pub fn complete(
+        &self,
+        token: &str,
+        result: std::result::Result<Json, StatesError>,
+    ) -> Result<Step> {
+        self.retry_fenced(|| {
+            let now = (self.shared.clock)();
+            self.shared.durable.complete(token, result.clone(), now)
+        })
+    }
+
+    fn retry_fenced(&self, step: impl Fn() -> Result<Step>) -> Result<Step> {
+        let mut attempts = 0;
+        loop {
+            match step() {
+                Err(DurableError::Store(StoreError::Fenced { .. })) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Ok(step) => {
+                    self.shared.dispatch(step.dispatch.clone());
+                    return Ok(step);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Delivers a signal to an execution (a task answer from outside, `StopExecution`...).

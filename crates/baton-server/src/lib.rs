@@ -6,6 +6,9 @@
 //! directory a killed one left goes on with every running execution: overdue timers fire at
 //! once, unanswered tasks are dispatched again, unfinished asynchronous Express starts run again.
 
+pub mod api;
+pub mod ops;
+
 use baton_engine::StatesError;
 use baton_engine::driver::NO_TASK_TARGET;
 use baton_engine::durable::DurableError;
@@ -47,6 +50,10 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// Threads that run in-process task targets, for each runtime.
     pub task_workers: usize,
+    /// The region in the ARNs the server makes.
+    pub region: String,
+    /// The account in the ARNs the server makes.
+    pub account: String,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +62,9 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             data_dir: PathBuf::from("baton-data"),
             task_workers: 4,
+            // Step Functions Local's, so that ARNs in existing tests and scripts match.
+            region: "us-east-1".into(),
+            account: "123456789012".into(),
         }
     }
 }
@@ -93,6 +103,7 @@ pub fn task_targets() -> TaskRunner {
 /// A running server.
 pub struct Server {
     config: ServerConfig,
+    clock: Clock,
     store: Arc<dyn Store>,
     standard: Runtime,
     express: Express,
@@ -116,6 +127,7 @@ impl Server {
             source,
         })?;
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(config.database_path())?);
+        let runtime_clock = Arc::clone(&clock);
         let standard = Runtime::start(
             Arc::clone(&store),
             Arc::clone(&targets),
@@ -125,6 +137,7 @@ impl Server {
         let express = Express::start(Arc::clone(&store), targets, clock, config.task_workers)?;
         Ok(Server {
             config,
+            clock: runtime_clock,
             store,
             standard,
             express,
@@ -134,6 +147,11 @@ impl Server {
     /// How it was started.
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// The server's clock (milliseconds since the epoch).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The store.

@@ -1,0 +1,257 @@
+//! Real AWS clients against `baton server`, changed in nothing but the endpoint URL and dummy
+//! credentials: boto3 (`tests/clients/boto3_suite.py`) and the AWS CLI. Without Python, boto3 or
+//! the AWS CLI the tests say they skipped, unless `BATON_REQUIRE_CLIENTS` is set (as `.ci/run`
+//! does, after installing them), where a missing client is a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    endpoint: String,
+    _dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `baton server` on a free loopback port and a fresh data directory.
+fn server(tag: &str) -> Server {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("clients-{tag}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut endpoint = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("baton server: Step Functions API on ") {
+            endpoint = Some(url.to_string());
+        }
+        if line.contains("ready") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        endpoint: endpoint.expect("the server printed no endpoint"),
+        _dir: dir,
+    }
+}
+
+/// Whether a client is there; when it is not, the test skips (or fails under
+/// `BATON_REQUIRE_CLIENTS`).
+fn available(what: &str, probe: &mut Command) -> bool {
+    let ok = probe
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("BATON_REQUIRE_CLIENTS").is_none(),
+            "{what} is required (BATON_REQUIRE_CLIENTS) but missing"
+        );
+        eprintln!("skipped: {what} is not installed");
+    }
+    ok
+}
+
+#[test]
+fn boto3() {
+    if !available(
+        "python3 with boto3",
+        Command::new("python3").args(["-c", "import boto3"]),
+    ) {
+        return;
+    }
+    let s = server("boto3");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/boto3_suite.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(&s.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "boto3 suite failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn aws(endpoint: &str, args: &[&str]) -> Value {
+    let out = Command::new("aws")
+        .args([
+            "stepfunctions",
+            "--endpoint-url",
+            endpoint,
+            "--output",
+            "json",
+        ])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        )
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "aws {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        return Value::Null;
+    }
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn aws_cli() {
+    if !available("the AWS CLI", Command::new("aws").arg("--version")) {
+        return;
+    }
+    let s = server("cli");
+    let e = &s.endpoint;
+    let definition =
+        r#"{"StartAt":"P","States":{"P":{"Type":"Pass","Result":{"done":true},"End":true}}}"#;
+    let created = aws(
+        e,
+        &[
+            "create-state-machine",
+            "--name",
+            "cli",
+            "--definition",
+            definition,
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/r",
+        ],
+    );
+    let arn = created["stateMachineArn"].as_str().unwrap().to_string();
+    let listed = aws(e, &["list-state-machines"]);
+    assert_eq!(listed["stateMachines"][0]["name"], "cli");
+    let started = aws(
+        e,
+        &[
+            "start-execution",
+            "--state-machine-arn",
+            &arn,
+            "--name",
+            "one",
+        ],
+    );
+    let execution = started["executionArn"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let d = aws(e, &["describe-execution", "--execution-arn", &execution]);
+        if d["status"] != "RUNNING" {
+            assert_eq!(d["status"], "SUCCEEDED");
+            assert_eq!(d["output"], r#"{"done":true}"#);
+            break;
+        }
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let history = aws(e, &["get-execution-history", "--execution-arn", &execution]);
+    assert_eq!(history["events"].as_array().unwrap().len(), 4);
+    aws(e, &["delete-state-machine", "--state-machine-arn", &arn]);
+}
+
+/// One raw HTTP/1.1 request; the status and the JSON body.
+fn post(endpoint: &str, host: &str, target: Option<&str>, body: &str) -> (u16, Value) {
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let target = target.map_or(String::new(), |t| format!("X-Amz-Target: {t}\r\n"));
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-amz-json-1.0\r\n{target}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status: u16 = response[9..12].parse().unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/x-amz-json-1.0"),
+        "{head}"
+    );
+    (status, serde_json::from_str(body).unwrap())
+}
+
+#[test]
+fn the_wire_protocol() {
+    let s = server("wire");
+    let e = &s.endpoint;
+    // Errors: AWS's namespace and status; routed by X-Amz-Target, whatever the Host.
+    let (status, body) = post(
+        e,
+        "sync-127.0.0.1",
+        Some("AWSStepFunctions.ListStateMachines"),
+        "",
+    );
+    assert_eq!(
+        (status, body["stateMachines"].clone()),
+        (200, Value::Array(vec![]))
+    );
+    let (status, body) = post(e, "x", None, "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.swf.service.v2.model#UnknownOperationException"
+    );
+    let (status, body) = post(e, "x", Some("AWSStepFunctions.DescribeExecution"), "{nope");
+    assert_eq!(
+        (status, body["__type"].as_str().unwrap()),
+        (
+            400,
+            "com.amazonaws.swf.service.v2.model#SerializationException"
+        )
+    );
+    let (status, body) = post(e, "x", Some("AWSStepFunctions.DescribeExecution"), "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "1 validation error detected: Value null at 'executionArn' failed to satisfy constraint: Member must not be null"
+    );
+    let (_, body) = post(
+        e,
+        "x",
+        Some("AWSStepFunctions.ListStateMachines"),
+        r#"{"maxResults": 1001}"#,
+    );
+    assert_eq!(
+        body["message"],
+        "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000"
+    );
+    let (_, body) = post(
+        e,
+        "x",
+        Some("AWSStepFunctions.ListStateMachines"),
+        r#"{"nextToken": "garbage"}"#,
+    );
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.swf.service.v2.model#InvalidToken"
+    );
+}

@@ -1,0 +1,229 @@
+"""The Step Functions API through boto3, changed in nothing but the endpoint and dummy keys.
+
+Run by tests/clients.rs as `python3 boto3_suite.py ENDPOINT`; exits non-zero on the first
+failure, printing what differed.
+"""
+
+import json
+import sys
+import time
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ENDPOINT = sys.argv[1]
+ROLE = "arn:aws:iam::123456789012:role/baton"
+
+sfn = boto3.client(
+    "stepfunctions",
+    endpoint_url=ENDPOINT,
+    region_name="us-east-1",
+    aws_access_key_id="AKIDEXAMPLE",
+    aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    # StartSyncExecution carries the `sync-` host prefix; a local endpoint has no such host.
+    config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+)
+
+
+def expect_error(code, call, *args, **kwargs):
+    try:
+        call(*args, **kwargs)
+    except ClientError as e:
+        got = e.response["Error"]["Code"]
+        assert got == code, f"expected {code}, got {got}: {e}"
+        return e.response["Error"]["Message"]
+    raise AssertionError(f"expected {code}, the call succeeded")
+
+
+def wait_for(arn, status="SUCCEEDED", seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING":
+            assert d["status"] == status, d
+            return d
+        time.sleep(0.05)
+    raise AssertionError(f"{arn} still running")
+
+
+def definition(states, start="A", **extra):
+    return json.dumps({"StartAt": start, "States": states, **extra})
+
+
+# ----- state machines -----
+hello = definition(
+    {
+        "A": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('Hello, {}!', $.who)"}, "Next": "W"},
+        "W": {"Type": "Wait", "Seconds": 1, "End": True},
+    }
+)
+created = sfn.create_state_machine(name="hello", definition=hello, roleArn=ROLE)
+arn = created["stateMachineArn"]
+assert arn == "arn:aws:states:us-east-1:123456789012:stateMachine:hello", arn
+# Idempotent on the same definition; refused with another.
+assert sfn.create_state_machine(name="hello", definition=hello, roleArn=ROLE)["stateMachineArn"] == arn
+expect_error(
+    "StateMachineAlreadyExists",
+    sfn.create_state_machine,
+    name="hello",
+    definition=definition({"A": {"Type": "Succeed"}}),
+    roleArn=ROLE,
+)
+msg = expect_error(
+    "InvalidDefinition",
+    sfn.create_state_machine,
+    name="broken",
+    definition=definition({"A": {"Type": "Pass", "Next": "Nowhere"}}),
+    roleArn=ROLE,
+)
+assert "Nowhere" in msg, msg
+expect_error("InvalidName", sfn.create_state_machine, name="bad name", definition=hello, roleArn=ROLE)
+d = sfn.describe_state_machine(stateMachineArn=arn)
+assert d["name"] == "hello" and d["type"] == "STANDARD" and d["status"] == "ACTIVE", d
+assert json.loads(d["definition"]) == json.loads(hello)
+expect_error(
+    "StateMachineDoesNotExist",
+    sfn.describe_state_machine,
+    stateMachineArn="arn:aws:states:us-east-1:123456789012:stateMachine:nope",
+)
+expect_error("InvalidArn", sfn.describe_state_machine, stateMachineArn="not-an-arn")
+for i in range(3):
+    sfn.create_state_machine(name=f"m{i}", definition=hello, roleArn=ROLE)
+names = []
+page = sfn.list_state_machines(maxResults=2)
+names += [m["name"] for m in page["stateMachines"]]
+assert len(page["stateMachines"]) == 2 and "nextToken" in page, page
+while "nextToken" in page:
+    page = sfn.list_state_machines(maxResults=2, nextToken=page["nextToken"])
+    names += [m["name"] for m in page["stateMachines"]]
+assert sorted(names) == ["hello", "m0", "m1", "m2"], names
+paginated = [m["name"] for p in sfn.get_paginator("list_state_machines").paginate() for m in p["stateMachines"]]
+assert sorted(paginated) == sorted(names)
+upd = sfn.update_state_machine(stateMachineArn=arn, definition=hello)
+assert upd["revisionId"] != d["revisionId"], upd
+v = sfn.validate_state_machine_definition(definition=definition({"A": {"Type": "Pass", "Next": "X"}}))
+assert v["result"] == "FAIL" and v["diagnostics"][0]["code"] == "MISSING_TRANSITION_TARGET", v
+assert v["diagnostics"][0]["location"] == "/States/A/Next", v
+assert sfn.validate_state_machine_definition(definition=hello)["result"] == "OK"
+
+# ----- Standard executions -----
+started = sfn.start_execution(stateMachineArn=arn, name="first", input=json.dumps({"who": "Ada"}))
+exec_arn = started["executionArn"]
+assert exec_arn == "arn:aws:states:us-east-1:123456789012:execution:hello:first", exec_arn
+# Idempotent while running with the same input; another input is refused.
+assert sfn.start_execution(stateMachineArn=arn, name="first", input=json.dumps({"who": "Ada"}))["executionArn"] == exec_arn
+expect_error("ExecutionAlreadyExists", sfn.start_execution, stateMachineArn=arn, name="first", input="{}")
+expect_error("InvalidExecutionInput", sfn.start_execution, stateMachineArn=arn, input="{not json")
+expect_error("InvalidName", sfn.start_execution, stateMachineArn=arn, name="a/b")
+assert sfn.describe_execution(executionArn=exec_arn)["status"] == "RUNNING"
+done = wait_for(exec_arn)
+assert json.loads(done["output"]) == {"greeting": "Hello, Ada!"}, done
+assert done["stopDate"] >= done["startDate"]
+h = sfn.get_execution_history(executionArn=exec_arn)
+types = [e["type"] for e in h["events"]]
+assert types == [
+    "ExecutionStarted",
+    "PassStateEntered",
+    "PassStateExited",
+    "WaitStateEntered",
+    "WaitStateExited",
+    "ExecutionSucceeded",
+], types
+assert [e["id"] for e in h["events"]] == list(range(1, 7))
+rev = sfn.get_execution_history(executionArn=exec_arn, reverseOrder=True, maxResults=4)
+assert [e["id"] for e in rev["events"]] == [6, 5, 4, 3] and "nextToken" in rev, rev
+rest = sfn.get_execution_history(executionArn=exec_arn, reverseOrder=True, nextToken=rev["nextToken"])
+assert [e["id"] for e in rest["events"]] == [2, 1], rest
+lean = sfn.get_execution_history(executionArn=exec_arn, includeExecutionData=False)
+assert "input" not in lean["events"][0]["executionStartedEventDetails"], lean["events"][0]
+expect_error(
+    "ExecutionDoesNotExist",
+    sfn.describe_execution,
+    executionArn="arn:aws:states:us-east-1:123456789012:execution:hello:nope",
+)
+expect_error("ExecutionAlreadyExists", sfn.start_execution, stateMachineArn=arn, name="first", input=json.dumps({"who": "Ada"}))
+smx = sfn.describe_state_machine_for_execution(executionArn=exec_arn)
+assert smx["stateMachineArn"] == arn and "definition" in smx, smx
+
+# StopExecution, and listing by status.
+long = sfn.create_state_machine(
+    name="long", definition=definition({"A": {"Type": "Wait", "Seconds": 3600, "End": True}}), roleArn=ROLE
+)["stateMachineArn"]
+running = [sfn.start_execution(stateMachineArn=long, name=f"r{i}")["executionArn"] for i in range(3)]
+stopped = sfn.stop_execution(executionArn=running[0], error="Manual", cause="stopped by the test")
+assert "stopDate" in stopped
+d = sfn.describe_execution(executionArn=running[0])
+assert d["status"] == "ABORTED" and d["error"] == "Manual" and d["cause"] == "stopped by the test", d
+listed = sfn.list_executions(stateMachineArn=long, statusFilter="RUNNING")["executions"]
+assert sorted(e["executionArn"] for e in listed) == sorted(running[1:]), listed
+every = [e for p in sfn.get_paginator("list_executions").paginate(stateMachineArn=long, PaginationConfig={"PageSize": 1}) for e in p["executions"]]
+assert len(every) == 3, every
+
+# A callback task: the token comes from the TaskScheduled event, the answer through the API.
+cb = sfn.create_state_machine(
+    name="callback",
+    definition=definition(
+        {
+            "A": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "HeartbeatSeconds": 60,
+                "End": True,
+            }
+        }
+    ),
+    roleArn=ROLE,
+)["stateMachineArn"]
+
+
+def token_of(execution_arn):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for e in sfn.get_execution_history(executionArn=execution_arn)["events"]:
+            if e["type"] == "TaskScheduled":
+                return json.loads(e["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"]
+        time.sleep(0.05)
+    raise AssertionError("no TaskScheduled event")
+
+
+ok = sfn.start_execution(stateMachineArn=cb, name="ok")["executionArn"]
+token = token_of(ok)
+sfn.send_task_heartbeat(taskToken=token)
+sfn.send_task_success(taskToken=token, output=json.dumps({"answer": 42}))
+assert json.loads(wait_for(ok)["output"]) == {"answer": 42}
+expect_error("TaskDoesNotExist", sfn.send_task_success, taskToken=token, output="{}")
+bad = sfn.start_execution(stateMachineArn=cb, name="bad")["executionArn"]
+t2 = token_of(bad)
+expect_error("InvalidOutput", sfn.send_task_success, taskToken=t2, output="{nope")
+sfn.send_task_failure(taskToken=t2, error="Worker.Failed", cause="it broke")
+d = wait_for(bad, "FAILED")
+assert d["error"] == "Worker.Failed" and d["cause"] == "it broke", d
+
+# ----- Express -----
+fast = sfn.create_state_machine(
+    name="fast",
+    type="EXPRESS",
+    definition=definition({"A": {"Type": "Pass", "Result": {"ok": True}, "ResultPath": "$.r", "End": True}}),
+    roleArn=ROLE,
+)["stateMachineArn"]
+r = sfn.start_sync_execution(stateMachineArn=fast, input=json.dumps({"n": 1}))
+assert r["status"] == "SUCCEEDED" and json.loads(r["output"]) == {"n": 1, "r": {"ok": True}}, r
+assert ":express:fast:" in r["executionArn"], r
+assert r["billingDetails"]["billedDurationInMilliseconds"] >= 100
+failing = sfn.create_state_machine(
+    name="failing", type="EXPRESS", definition=definition({"A": {"Type": "Fail", "Error": "E", "Cause": "c"}}), roleArn=ROLE
+)["stateMachineArn"]
+r = sfn.start_sync_execution(stateMachineArn=failing)
+assert r["status"] == "FAILED" and r["error"] == "E" and r["cause"] == "c", r
+expect_error("StateMachineTypeNotSupported", sfn.start_sync_execution, stateMachineArn=arn)
+expect_error("StateMachineTypeNotSupported", sfn.list_executions, stateMachineArn=fast)
+a = sfn.start_execution(stateMachineArn=fast, input="{}")
+expect_error("InvalidArn", sfn.describe_execution, executionArn=a["executionArn"])
+
+# ----- deletion -----
+sfn.delete_state_machine(stateMachineArn=long)
+expect_error("StateMachineDoesNotExist", sfn.describe_state_machine, stateMachineArn=long)
+
+print("boto3 suite: ok")

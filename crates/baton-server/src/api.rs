@@ -1,0 +1,170 @@
+//! The AWS Step Functions API over HTTP: the JSON 1.0 protocol as AWS speaks it.
+//!
+//! Every request is a `POST` with `X-Amz-Target: AWSStepFunctions.<Operation>` and a JSON body;
+//! the answer is `application/x-amz-json-1.0`, and errors are `{"__type", "message"}` with AWS's
+//! HTTP status. Requests are routed by `X-Amz-Target` alone, never by `Host`, so the `sync-` host
+//! prefix SDKs put in front of StartSyncExecution and TestState reaches the same server.
+//! The operations themselves ([`crate::ops`]) are synchronous (the store is), so each request
+//! runs on tokio's blocking pool.
+
+use crate::Server;
+use crate::ops;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The namespace AWS puts in front of Step Functions' error names in `__type`.
+const ERROR_NAMESPACE: &str = "com.amazonaws.swf.service.v2.model";
+
+/// The JSON 1.0 content type.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// An error in AWS's shape: the modelled exception's name and its message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The exception's name (`ExecutionDoesNotExist`, `ValidationException`...).
+    pub code: &'static str,
+    /// The message, in AWS's words where they are known.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error of `code` with `message`.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status AWS answers this error with.
+    pub fn status(&self) -> StatusCode {
+        match self.code {
+            "ConflictException" => StatusCode::CONFLICT,
+            "ResourceNotFound" => StatusCode::NOT_FOUND,
+            "ServiceQuotaExceededException" => StatusCode::PAYMENT_REQUIRED,
+            "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceUnavailable" => StatusCode::SERVICE_UNAVAILABLE,
+            "UnrecognizedClientException" | "InvalidSignatureException" => StatusCode::FORBIDDEN,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The body AWS sends.
+    pub fn body(&self) -> Value {
+        json!({"__type": format!("{ERROR_NAMESPACE}#{}", self.code), "message": self.message})
+    }
+}
+
+/// A result of an operation.
+pub type ApiResult = Result<Value, ApiError>;
+
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+fn respond(status: StatusCode, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    // A request id of the shape AWS sends (a UUID); clients log it.
+    let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
+    let pid = u64::from(std::process::id());
+    let id = format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        pid & 0xffff_ffff,
+        (n >> 48) & 0xffff,
+        (n >> 36) & 0xfff,
+        (n >> 24) & 0xfff,
+        n & 0xffff_ffff_ffff
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    response
+}
+
+/// Handles one request: `POST /` with `X-Amz-Target`.
+pub async fn handle(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let result = match parse_request(&headers, &body) {
+        Ok((operation, input)) => {
+            let server = Arc::clone(&server);
+            tokio::task::spawn_blocking(move || ops::dispatch(&server, &operation, &input))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ApiError::new(
+                        "InternalFailure",
+                        "The request processing has failed because of an unknown error.",
+                    ))
+                })
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(v) => respond(StatusCode::OK, &v),
+        Err(e) => respond(e.status(), &e.body()),
+    }
+}
+
+/// The operation named by `X-Amz-Target` and the request's JSON object.
+fn parse_request(headers: &HeaderMap, body: &[u8]) -> Result<(String, Value), ApiError> {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                "UnknownOperationException",
+                "Missing the X-Amz-Target header: it names the operation (AWSStepFunctions.<Operation>)",
+            )
+        })?;
+    let operation = target
+        .strip_prefix("AWSStepFunctions.")
+        .filter(|op| !op.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                "UnknownOperationException",
+                format!("Unknown operation '{target}'"),
+            )
+        })?;
+    let input: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            ApiError::new(
+                "SerializationException",
+                format!("The request body is not valid JSON: {e}"),
+            )
+        })?
+    };
+    if !input.is_object() {
+        return Err(ApiError::new(
+            "SerializationException",
+            "The request body must be a JSON object",
+        ));
+    }
+    Ok((operation.to_string(), input))
+}
+
+/// The API's routes: every operation is `POST /`.
+pub fn router(server: Arc<Server>) -> axum::Router {
+    axum::Router::new()
+        .route("/", axum::routing::post(handle))
+        .with_state(server)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then lets requests in flight end.
+pub async fn serve(
+    server: Arc<Server>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(server))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

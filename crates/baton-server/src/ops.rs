@@ -1,0 +1,937 @@
+//! The operations of the Step Functions API: request members in, response members out, errors
+//! as AWS names and words them.
+
+use crate::Server;
+use crate::api::{ApiError, ApiResult};
+use baton_asl::diagnostic::invalid_definition_message;
+use baton_asl::model::WorkflowType;
+use baton_asl::{Options, Severity, analyze};
+use baton_engine::durable::{DurableError, check_name};
+use baton_engine::execution::Signal;
+use baton_engine::express::ExpressOutcome;
+use baton_engine::{HistoryEventType, StatesError};
+use baton_json::Json;
+use baton_store::{
+    ExecutionRecord, ExecutionStatus, HistoryRecord, Page, StateMachineRecord, StoreError,
+};
+use serde_json::{Map, Value, json};
+
+/// Runs one operation.
+pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
+    let r = Request { input };
+    match operation {
+        "CreateStateMachine" => create_state_machine(server, &r),
+        "DescribeStateMachine" => describe_state_machine(server, &r),
+        "UpdateStateMachine" => update_state_machine(server, &r),
+        "DeleteStateMachine" => delete_state_machine(server, &r),
+        "ListStateMachines" => list_state_machines(server, &r),
+        "DescribeStateMachineForExecution" => describe_state_machine_for_execution(server, &r),
+        "ValidateStateMachineDefinition" => validate_definition(&r),
+        "StartExecution" => start_execution(server, &r),
+        "StartSyncExecution" => start_sync_execution(server, &r),
+        "DescribeExecution" => describe_execution(server, &r),
+        "StopExecution" => stop_execution(server, &r),
+        "ListExecutions" => list_executions(server, &r),
+        "GetExecutionHistory" => get_execution_history(server, &r),
+        "SendTaskSuccess" => send_task_success(server, &r),
+        "SendTaskFailure" => send_task_failure(server, &r),
+        "SendTaskHeartbeat" => send_task_heartbeat(server, &r),
+        _ => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown operation AWSStepFunctions.{operation}"),
+        )),
+    }
+}
+
+// ----- request members -----
+
+struct Request<'a> {
+    input: &'a Value,
+}
+
+fn validation(member: &str, value: &Value, constraint: &str) -> ApiError {
+    let shown = match value {
+        Value::Null => "null".to_string(),
+        Value::String(s) => format!("'{s}'"),
+        other => format!("'{other}'"),
+    };
+    ApiError::new(
+        "ValidationException",
+        format!(
+            "1 validation error detected: Value {shown} at '{member}' failed to satisfy constraint: {constraint}"
+        ),
+    )
+}
+
+impl Request<'_> {
+    fn get(&self, member: &str) -> Option<&Value> {
+        self.input.get(member).filter(|v| !v.is_null())
+    }
+
+    /// A string member of at most `max` characters, if present.
+    fn opt_str(&self, member: &str, max: usize) -> Result<Option<&str>, ApiError> {
+        match self.get(member) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.chars().count() > max => Err(validation(
+                member,
+                &Value::String(s.clone()),
+                &format!("Member must have length less than or equal to {max}"),
+            )),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(ApiError::new(
+                "SerializationException",
+                format!("'{member}' must be a string, not {other}"),
+            )),
+        }
+    }
+
+    /// A required string member.
+    fn str(&self, member: &str, max: usize) -> Result<&str, ApiError> {
+        self.opt_str(member, max)?
+            .ok_or_else(|| validation(member, &Value::Null, "Member must not be null"))
+    }
+
+    fn opt_bool(&self, member: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(member) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(ApiError::new(
+                "SerializationException",
+                format!("'{member}' must be a boolean, not {other}"),
+            )),
+        }
+    }
+
+    /// `maxResults`: 0 to 1000, 0 or absent meaning the default of 100.
+    fn max_results(&self) -> Result<usize, ApiError> {
+        match self.get("maxResults") {
+            None => Ok(100),
+            Some(v) => match v.as_i64() {
+                Some(n) if n > 1000 => Err(validation(
+                    "maxResults",
+                    v,
+                    "Member must have value less than or equal to 1000",
+                )),
+                Some(n) if n < 0 => Err(validation(
+                    "maxResults",
+                    v,
+                    "Member must have value greater than or equal to 0",
+                )),
+                Some(0) => Ok(100),
+                Some(n) => Ok(n as usize),
+                None => Err(ApiError::new(
+                    "SerializationException",
+                    "'maxResults' must be an integer",
+                )),
+            },
+        }
+    }
+
+    /// `nextToken`, decoded: the key the previous page ended at.
+    fn next_token(&self) -> Result<Option<String>, ApiError> {
+        let Some(token) = self.opt_str("nextToken", 1024)? else {
+            return Ok(None);
+        };
+        decode_token(token)
+            .map(Some)
+            .ok_or_else(|| ApiError::new("InvalidToken", format!("Invalid Token: '{token}'")))
+    }
+}
+
+/// Page tokens are the last key of the page, hex-encoded behind a version tag: opaque to
+/// clients, and checkable.
+fn encode_token(key: &str) -> String {
+    let mut s = String::from("v1.");
+    for b in key.as_bytes() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn decode_token(token: &str) -> Option<String> {
+    let hex = token.strip_prefix("v1.")?;
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+// ----- ARNs, names, dates -----
+
+/// Checks that `arn` is a Step Functions ARN of one of the `expected` resource types.
+fn parse_arn(arn: &str, expected: &[&str]) -> Result<(), ApiError> {
+    let invalid = |why: &str| ApiError::new("InvalidArn", format!("Invalid Arn: '{why}'"));
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    if parts.len() < 7 || parts[0] != "arn" || parts[2] != "states" {
+        return Err(invalid(&format!("Invalid ARN prefix: {arn}")));
+    }
+    let resource_type = parts[5];
+    if !expected.contains(&resource_type) {
+        return Err(invalid(&format!(
+            "Resource type not valid in this context: {resource_type}"
+        )));
+    }
+    if parts[6].is_empty() {
+        return Err(invalid(&format!("Invalid resource name: {arn}")));
+    }
+    Ok(())
+}
+
+fn invalid_name(name: &str) -> ApiError {
+    ApiError::new("InvalidName", format!("Invalid Name: '{name}'"))
+}
+
+/// AWS sends dates as epoch seconds with a fraction.
+fn date(millis: i64) -> Value {
+    json!(millis as f64 / 1000.0)
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new("InternalFailure", format!("Internal failure: {e}"))
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    internal(e)
+}
+
+fn machine_not_found(arn: &str) -> ApiError {
+    ApiError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
+}
+
+fn execution_not_found(arn: &str) -> ApiError {
+    ApiError::new(
+        "ExecutionDoesNotExist",
+        format!("Execution Does Not Exist: '{arn}'"),
+    )
+}
+
+fn get_machine(server: &Server, arn: &str) -> Result<StateMachineRecord, ApiError> {
+    parse_arn(arn, &["stateMachine"])?;
+    server
+        .store()
+        .get_state_machine(arn)
+        .map_err(store_error)?
+        .ok_or_else(|| machine_not_found(arn))
+}
+
+fn get_execution(server: &Server, arn: &str) -> Result<ExecutionRecord, ApiError> {
+    parse_arn(arn, &["execution"])?;
+    server
+        .store()
+        .get_execution(arn)
+        .map_err(store_error)?
+        .ok_or_else(|| execution_not_found(arn))
+}
+
+/// A state machine record's settings (`config`): loggingConfiguration, tracingConfiguration,
+/// description, tags, updateDate.
+fn config(record: &StateMachineRecord) -> Map<String, Value> {
+    serde_json::from_str(&record.config).unwrap_or_default()
+}
+
+fn new_uuid() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let a = t ^ n.rotate_left(32) ^ u64::from(std::process::id()).rotate_left(17);
+    let b = t.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ n;
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn workflow_type(r: &Request<'_>) -> Result<(WorkflowType, &'static str), ApiError> {
+    match r.opt_str("type", 16)? {
+        None | Some("STANDARD") => Ok((WorkflowType::Standard, "STANDARD")),
+        Some("EXPRESS") => Ok((WorkflowType::Express, "EXPRESS")),
+        Some(other) => Err(validation(
+            "type",
+            &Value::String(other.into()),
+            "Member must satisfy enum value set: [STANDARD, EXPRESS]",
+        )),
+    }
+}
+
+fn check_definition(definition: &str, workflow_type: WorkflowType) -> Result<(), ApiError> {
+    let analysis = analyze(
+        definition,
+        &Options {
+            workflow_type,
+            ..Options::default()
+        },
+    );
+    if analysis.machine.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            "InvalidDefinition",
+            invalid_definition_message(&analysis.diagnostics),
+        ))
+    }
+}
+
+fn logging_configuration(r: &Request<'_>) -> Result<Option<Value>, ApiError> {
+    let Some(logging) = r.get("loggingConfiguration") else {
+        return Ok(None);
+    };
+    let level = logging
+        .get("level")
+        .and_then(Value::as_str)
+        .unwrap_or("OFF");
+    if !matches!(level, "ALL" | "ERROR" | "FATAL" | "OFF") {
+        return Err(validation(
+            "loggingConfiguration.level",
+            &Value::String(level.into()),
+            "Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]",
+        ));
+    }
+    let mut out = json!({
+        "level": level,
+        "includeExecutionData": logging.get("includeExecutionData").and_then(Value::as_bool).unwrap_or(false),
+    });
+    if let Some(d) = logging.get("destinations") {
+        out["destinations"] = d.clone();
+    }
+    Ok(Some(out))
+}
+
+// ----- state machines -----
+
+fn create_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
+    let name = r.str("name", 80)?;
+    let definition = r.str("definition", 1_048_576)?;
+    let role_arn = r.str("roleArn", 256)?;
+    let (wf, type_name) = workflow_type(r)?;
+    check_name(name).map_err(|_| invalid_name(name))?;
+    check_definition(definition, wf)?;
+    let logging = logging_configuration(r)?;
+    let tracing = r
+        .get("tracingConfiguration")
+        .cloned()
+        .unwrap_or_else(|| json!({"enabled": false}));
+    let cfg = server.config();
+    let arn = format!(
+        "arn:aws:states:{}:{}:stateMachine:{name}",
+        cfg.region, cfg.account
+    );
+    let now = (server.clock())();
+    let mut settings = Map::new();
+    settings.insert(
+        "loggingConfiguration".into(),
+        logging
+            .clone()
+            .unwrap_or_else(|| json!({"level": "OFF", "includeExecutionData": false})),
+    );
+    settings.insert("tracingConfiguration".into(), tracing.clone());
+    if let Some(tags) = r.get("tags") {
+        settings.insert("tags".into(), tags.clone());
+    }
+    settings.insert("updateDate".into(), json!(now));
+    let record = StateMachineRecord {
+        arn: arn.clone(),
+        name: name.to_string(),
+        definition: definition.to_string(),
+        role_arn: role_arn.to_string(),
+        workflow_type: type_name.to_string(),
+        created_millis: now,
+        revision_id: new_uuid(),
+        config: Value::Object(settings).to_string(),
+    };
+    match server.store().create_state_machine(&record) {
+        Ok(()) => Ok(json!({"stateMachineArn": arn, "creationDate": date(now)})),
+        Err(StoreError::AlreadyExists(_)) => {
+            // Idempotent on name, definition, type and settings (roleArn and tags aside).
+            let existing = server
+                .store()
+                .get_state_machine(&arn)
+                .map_err(store_error)?
+                .ok_or_else(|| machine_not_found(&arn))?;
+            let settings = config(&existing);
+            let same = existing.definition == definition
+                && existing.workflow_type == type_name
+                && logging
+                    .as_ref()
+                    .is_none_or(|l| settings.get("loggingConfiguration") == Some(l))
+                && settings.get("tracingConfiguration") == Some(&tracing);
+            if same {
+                Ok(json!({"stateMachineArn": arn, "creationDate": date(existing.created_millis)}))
+            } else {
+                Err(ApiError::new(
+                    "StateMachineAlreadyExists",
+                    format!("State Machine Already Exists: '{arn}'"),
+                ))
+            }
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn describe_machine_json(record: &StateMachineRecord) -> Value {
+    let settings = config(record);
+    let mut out = json!({
+        "stateMachineArn": record.arn,
+        "name": record.name,
+        "status": "ACTIVE",
+        "definition": record.definition,
+        "roleArn": record.role_arn,
+        "type": record.workflow_type,
+        "creationDate": date(record.created_millis),
+        "revisionId": record.revision_id,
+    });
+    for key in [
+        "loggingConfiguration",
+        "tracingConfiguration",
+        "description",
+    ] {
+        if let Some(v) = settings.get(key) {
+            out[key] = v.clone();
+        }
+    }
+    out
+}
+
+fn describe_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineArn", 256)?;
+    Ok(describe_machine_json(&get_machine(server, arn)?))
+}
+
+fn update_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineArn", 256)?;
+    let definition = r.opt_str("definition", 1_048_576)?;
+    let role_arn = r.opt_str("roleArn", 256)?;
+    let logging = logging_configuration(r)?;
+    let tracing = r.get("tracingConfiguration").cloned();
+    if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() {
+        return Err(ApiError::new(
+            "MissingRequiredParameter",
+            "Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified",
+        ));
+    }
+    let mut record = get_machine(server, arn)?;
+    if let Some(d) = definition {
+        let wf = if record.workflow_type == "EXPRESS" {
+            WorkflowType::Express
+        } else {
+            WorkflowType::Standard
+        };
+        check_definition(d, wf)?;
+        record.definition = d.to_string();
+    }
+    if let Some(role) = role_arn {
+        record.role_arn = role.to_string();
+    }
+    let now = (server.clock())();
+    let mut settings = config(&record);
+    if let Some(l) = logging {
+        settings.insert("loggingConfiguration".into(), l);
+    }
+    if let Some(t) = tracing {
+        settings.insert("tracingConfiguration".into(), t);
+    }
+    settings.insert("updateDate".into(), json!(now));
+    record.config = Value::Object(settings).to_string();
+    record.revision_id = new_uuid();
+    server
+        .store()
+        .update_state_machine(&record)
+        .map_err(store_error)?;
+    Ok(json!({"updateDate": date(now), "revisionId": record.revision_id}))
+}
+
+fn delete_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineArn", 256)?;
+    parse_arn(arn, &["stateMachine"])?;
+    match server.store().delete_state_machine(arn) {
+        Ok(()) | Err(StoreError::NotFound(_)) => Ok(json!({})),
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn list_state_machines(server: &Server, r: &Request<'_>) -> ApiResult {
+    let limit = r.max_results()?;
+    let after = r.next_token()?;
+    let mut page = server
+        .store()
+        .list_state_machines(Page {
+            after: after.as_deref(),
+            limit: limit + 1,
+        })
+        .map_err(store_error)?;
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let machines: Vec<Value> = page
+        .iter()
+        .map(|m| {
+            json!({"stateMachineArn": m.arn, "name": m.name, "type": m.workflow_type,
+                   "creationDate": date(m.created_millis)})
+        })
+        .collect();
+    let mut out = json!({"stateMachines": machines});
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = json!(encode_token(&last.arn));
+    }
+    Ok(out)
+}
+
+fn describe_state_machine_for_execution(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("executionArn", 256)?;
+    let execution = get_execution(server, arn)?;
+    let machine = get_machine(server, &execution.state_machine_arn)?;
+    let mut out = describe_machine_json(&machine);
+    let settings = config(&machine);
+    out["updateDate"] = date(
+        settings
+            .get("updateDate")
+            .and_then(Value::as_i64)
+            .unwrap_or(machine.created_millis),
+    );
+    if let Some(o) = out.as_object_mut() {
+        o.remove("status");
+        o.remove("type");
+        o.remove("creationDate");
+    }
+    Ok(out)
+}
+
+fn validate_definition(r: &Request<'_>) -> ApiResult {
+    let definition = r.str("definition", 1_048_576)?;
+    let (wf, _) = workflow_type(r)?;
+    let min_severity = match r.opt_str("severity", 16)? {
+        None | Some("ERROR") => Severity::Error,
+        Some("WARNING") => Severity::Warning,
+        Some(other) => {
+            return Err(validation(
+                "severity",
+                &Value::String(other.into()),
+                "Member must satisfy enum value set: [ERROR, WARNING]",
+            ));
+        }
+    };
+    let max = r.max_results()?;
+    let mut analysis = analyze(
+        definition,
+        &Options {
+            workflow_type: wf,
+            ..Options::default()
+        },
+    );
+    if min_severity == Severity::Warning
+        && let Some(m) = &analysis.machine
+    {
+        analysis.diagnostics.extend(baton_asl::lint::lint(m, wf));
+    }
+    let diagnostics: Vec<_> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| min_severity == Severity::Warning || d.severity == Severity::Error)
+        .collect();
+    let failed = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let truncated = diagnostics.len() > max;
+    let shown: Vec<Value> = diagnostics
+        .iter()
+        .take(max)
+        .map(|d| {
+            let mut v =
+                json!({"severity": d.severity.as_str(), "code": d.code, "message": d.message});
+            if let Some(loc) = &d.location {
+                v["location"] = json!(loc);
+            }
+            v
+        })
+        .collect();
+    Ok(json!({
+        "result": if failed { "FAIL" } else { "OK" },
+        "diagnostics": shown,
+        "truncated": truncated,
+    }))
+}
+
+// ----- executions -----
+
+fn execution_input(r: &Request<'_>) -> Result<String, ApiError> {
+    Ok(r.opt_str("input", 262_144)?.unwrap_or("{}").to_string())
+}
+
+fn start_error(e: DurableError, machine_arn: &str, name: &str, arn: &str) -> ApiError {
+    match e {
+        DurableError::InvalidName(_) => invalid_name(name),
+        DurableError::InvalidInput(why) => ApiError::new(
+            "InvalidExecutionInput",
+            format!("Invalid State Machine Execution Input: '{why}'"),
+        ),
+        DurableError::Store(StoreError::AlreadyExists(_)) => ApiError::new(
+            "ExecutionAlreadyExists",
+            format!("Execution Already Exists: '{arn}'"),
+        ),
+        DurableError::NotFound(_) => machine_not_found(machine_arn),
+        DurableError::NotExpress(_) => ApiError::new(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        ),
+        other => internal(other),
+    }
+}
+
+fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
+    let machine_arn = r.str("stateMachineArn", 256)?;
+    let name = r.opt_str("name", 80)?.map(str::to_string);
+    let input = execution_input(r)?;
+    let machine = get_machine(server, machine_arn)?;
+    if machine.workflow_type == "EXPRESS" {
+        let start = server
+            .express()
+            .start_async(&machine, name.as_deref(), &input)
+            .map_err(|e| start_error(e, machine_arn, name.as_deref().unwrap_or(""), ""))?;
+        return Ok(json!({"executionArn": start.arn, "startDate": date(start.start_millis)}));
+    }
+    let name = name.unwrap_or_else(new_uuid);
+    let arn = format!(
+        "{}:{name}",
+        machine_arn.replacen(":stateMachine:", ":execution:", 1)
+    );
+    let seed =
+        (server.clock())().cast_unsigned() ^ u64::from_str_radix(&new_uuid()[..8], 16).unwrap_or(0);
+    let started = server
+        .standard()
+        .start_executions(&machine, &[(name.clone(), input, seed)])
+        .map_err(|e| start_error(e, machine_arn, &name, &arn))?
+        .pop()
+        .ok_or_else(|| internal("no start result"))?;
+    let step = started.map_err(|e| start_error(e, machine_arn, &name, &arn))?;
+    let record = step.execution;
+    // Idempotent only while the execution runs; an ended one keeps its name.
+    if step.existed && record.status != ExecutionStatus::Running {
+        return Err(start_error(
+            DurableError::Store(StoreError::AlreadyExists(arn.clone())),
+            machine_arn,
+            &name,
+            &arn,
+        ));
+    }
+    Ok(json!({"executionArn": record.arn, "startDate": date(record.start_millis)}))
+}
+
+fn payload_details() -> Value {
+    json!({"included": true})
+}
+
+fn sync_outcome_json(o: &ExpressOutcome) -> Value {
+    let mut out = json!({
+        "executionArn": o.execution_arn,
+        "stateMachineArn": o.state_machine_arn,
+        "name": o.name,
+        "startDate": date(o.start_millis),
+        "stopDate": date(o.stop_millis),
+        "status": match o.status {
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            _ => "FAILED",
+        },
+        "input": o.input,
+        "inputDetails": payload_details(),
+        "billingDetails": {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": ((o.stop_millis - o.start_millis).max(1) + 99) / 100 * 100,
+        },
+    });
+    if let Some(output) = &o.output {
+        out["output"] = json!(output);
+        out["outputDetails"] = payload_details();
+    }
+    if let Some(e) = &o.error {
+        out["error"] = json!(e);
+    }
+    if let Some(c) = &o.cause {
+        out["cause"] = json!(c);
+    }
+    out
+}
+
+fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
+    let machine_arn = r.str("stateMachineArn", 256)?;
+    let name = r.opt_str("name", 80)?;
+    let input = execution_input(r)?;
+    let machine = get_machine(server, machine_arn)?;
+    if machine.workflow_type != "EXPRESS" {
+        return Err(start_error(
+            DurableError::NotExpress(machine_arn.into()),
+            machine_arn,
+            "",
+            "",
+        ));
+    }
+    let outcome = server
+        .express()
+        .start_sync(&machine, name, &input)
+        .map_err(|e| start_error(e, machine_arn, name.unwrap_or(""), ""))?;
+    Ok(sync_outcome_json(&outcome))
+}
+
+fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("executionArn", 256)?;
+    let e = get_execution(server, arn)?;
+    let metadata_only = r.opt_str("includedData", 16)? == Some("METADATA_ONLY");
+    let mut out = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.state_machine_arn,
+        "name": e.name,
+        "status": e.status.as_str(),
+        "startDate": date(e.start_millis),
+        "redriveCount": 0,
+    });
+    if !metadata_only {
+        out["input"] = json!(e.input);
+        out["inputDetails"] = payload_details();
+    }
+    if let Some(stop) = e.stop_millis {
+        out["stopDate"] = date(stop);
+    }
+    if let Some(output) = e.output.as_ref().filter(|_| !metadata_only) {
+        out["output"] = json!(output);
+        out["outputDetails"] = payload_details();
+    }
+    if let Some(err) = &e.error {
+        out["error"] = json!(err);
+    }
+    if let Some(cause) = &e.cause {
+        out["cause"] = json!(cause);
+    }
+    let (redrive, reason) = match e.status {
+        ExecutionStatus::Running => (
+            "NOT_REDRIVABLE",
+            "Execution is RUNNING and cannot be redriven",
+        ),
+        ExecutionStatus::Succeeded => (
+            "NOT_REDRIVABLE",
+            "Execution is SUCCEEDED and cannot be redriven",
+        ),
+        _ => (
+            "NOT_REDRIVABLE",
+            "Redrive is not supported by this server yet",
+        ),
+    };
+    out["redriveStatus"] = json!(redrive);
+    out["redriveStatusReason"] = json!(reason);
+    Ok(out)
+}
+
+fn stop_execution(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("executionArn", 256)?;
+    let error = r.opt_str("error", 256)?.map(str::to_string);
+    let cause = r.opt_str("cause", 32_768)?.map(str::to_string);
+    let e = get_execution(server, arn)?;
+    if e.status != ExecutionStatus::Running {
+        return Ok(json!({"stopDate": date(e.stop_millis.unwrap_or(e.start_millis))}));
+    }
+    let step = server
+        .standard()
+        .signal_now(arn, Signal::Stop { error, cause })
+        .map_err(internal)?;
+    let stop = step
+        .execution
+        .stop_millis
+        .unwrap_or_else(|| (server.clock())());
+    Ok(json!({"stopDate": date(stop)}))
+}
+
+fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
+    if r.get("mapRunArn").is_some() {
+        return Err(ApiError::new(
+            "ResourceNotFound",
+            "Map Runs are not supported by this server yet",
+        ));
+    }
+    let machine_arn = r.str("stateMachineArn", 256)?;
+    let machine = get_machine(server, machine_arn)?;
+    if machine.workflow_type == "EXPRESS" {
+        return Err(start_error(
+            DurableError::NotExpress(machine_arn.into()),
+            machine_arn,
+            "",
+            "",
+        ));
+    }
+    let status = match r.opt_str("statusFilter", 32)? {
+        None => None,
+        Some(s) => Some(ExecutionStatus::parse(s).ok_or_else(|| {
+            validation(
+                "statusFilter",
+                &Value::String(s.into()),
+                "Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]",
+            )
+        })?),
+    };
+    let limit = r.max_results()?;
+    let after = r.next_token()?;
+    let mut page = server
+        .store()
+        .list_executions(
+            machine_arn,
+            status,
+            Page {
+                after: after.as_deref(),
+                limit: limit + 1,
+            },
+        )
+        .map_err(store_error)?;
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let executions: Vec<Value> = page
+        .iter()
+        .map(|e| {
+            let mut v = json!({"executionArn": e.arn, "stateMachineArn": e.state_machine_arn,
+                               "name": e.name, "status": e.status.as_str(),
+                               "startDate": date(e.start_millis), "redriveCount": 0});
+            if let Some(stop) = e.stop_millis {
+                v["stopDate"] = date(stop);
+            }
+            v
+        })
+        .collect();
+    let mut out = json!({"executions": executions});
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = json!(encode_token(&last.arn));
+    }
+    Ok(out)
+}
+
+/// A stored event as GetExecutionHistory returns it.
+fn event_json(e: &HistoryRecord, include_data: bool) -> Value {
+    let mut out = json!({
+        "timestamp": date(e.timestamp_millis),
+        "type": e.event_type,
+        "id": e.id,
+        "previousEventId": e.previous_event_id,
+    });
+    let field = serde_json::from_value::<HistoryEventType>(json!(e.event_type))
+        .ok()
+        .and_then(HistoryEventType::details_field);
+    if let (Some(field), false) = (field, e.details.is_empty()) {
+        let mut details: Value = serde_json::from_str(&e.details).unwrap_or_else(|_| json!({}));
+        if !include_data && let Some(d) = details.as_object_mut() {
+            for data in ["input", "output", "parameters"] {
+                d.remove(data);
+            }
+        }
+        out[field] = details;
+    }
+    out
+}
+
+fn get_execution_history(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("executionArn", 256)?;
+    get_execution(server, arn)?;
+    let limit = r.max_results()?;
+    let reverse = r.opt_bool("reverseOrder")?.unwrap_or(false);
+    let include_data = r.opt_bool("includeExecutionData")?.unwrap_or(true);
+    let after: Option<u64> = match r.next_token()? {
+        None => None,
+        Some(t) => Some(t.parse().map_err(|_| {
+            ApiError::new(
+                "InvalidToken",
+                "Invalid Token: 'the token is not a history token'",
+            )
+        })?),
+    };
+    let (events, next) = if reverse {
+        // Newest first: everything up to the token's event, from the end.
+        let all = server
+            .store()
+            .history(arn, 0, 100_000)
+            .map_err(store_error)?;
+        let end = after.map_or(all.len(), |id| {
+            (id.saturating_sub(1) as usize).min(all.len())
+        });
+        let start = end.saturating_sub(limit);
+        let page: Vec<&HistoryRecord> = all[start..end].iter().rev().collect();
+        let next = (start > 0).then(|| page.last().map(|e| e.id)).flatten();
+        (page.into_iter().cloned().collect::<Vec<_>>(), next)
+    } else {
+        let mut page = server
+            .store()
+            .history(arn, after.unwrap_or(0), limit + 1)
+            .map_err(store_error)?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        let next = if more {
+            page.last().map(|e| e.id)
+        } else {
+            None
+        };
+        (page, next)
+    };
+    let mut out =
+        json!({"events": events.iter().map(|e| event_json(e, include_data)).collect::<Vec<_>>()});
+    if let Some(id) = next {
+        out["nextToken"] = json!(encode_token(&id.to_string()));
+    }
+    Ok(out)
+}
+
+// ----- task tokens -----
+
+fn task_error(e: DurableError, token: &str) -> ApiError {
+    match e {
+        DurableError::NotFound(_) => ApiError::new(
+            "TaskDoesNotExist",
+            format!("Task Does Not Exist: '{token}'"),
+        ),
+        other => internal(other),
+    }
+}
+
+fn send_task_success(server: &Server, r: &Request<'_>) -> ApiResult {
+    let token = r.str("taskToken", 2048)?;
+    let output = r.str("output", 262_144)?;
+    let output = Json::parse(output)
+        .map_err(|e| ApiError::new("InvalidOutput", format!("Invalid Output: '{e}'")))?;
+    server
+        .standard()
+        .complete(token, Ok(output))
+        .map_err(|e| task_error(e, token))?;
+    Ok(json!({}))
+}
+
+fn send_task_failure(server: &Server, r: &Request<'_>) -> ApiResult {
+    let token = r.str("taskToken", 2048)?;
+    let error = r.opt_str("error", 256)?.unwrap_or("");
+    let cause = r.opt_str("cause", 32_768)?;
+    let mut failure = StatesError::bare(error);
+    failure.cause = cause.map(str::to_string);
+    server
+        .standard()
+        .complete(token, Err(failure))
+        .map_err(|e| task_error(e, token))?;
+    Ok(json!({}))
+}
+
+fn send_task_heartbeat(server: &Server, r: &Request<'_>) -> ApiResult {
+    let token = r.str("taskToken", 2048)?;
+    let task = server
+        .store()
+        .get_task(token)
+        .map_err(store_error)?
+        .ok_or_else(|| task_error(DurableError::NotFound(token.into()), token))?;
+    server
+        .standard()
+        .signal_now(
+            &task.execution_arn,
+            Signal::TaskHeartbeat { task: task.task_id },
+        )
+        .map_err(internal)?;
+    Ok(json!({}))
+}
