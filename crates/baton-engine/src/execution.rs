@@ -998,8 +998,9 @@ impl Execution {
         let raw = frame.input.clone();
         let mut context = self.context(frame, state);
         let vars = frame.vars.clone();
-        // A callback task gets a fresh token per attempt, before its Parameters are evaluated;
-        // any other state holds none.
+        // A callback task gets a fresh token per attempt, before its Parameters are evaluated
+        // ($$.Task.Token); so does an activity task, whose worker receives it from
+        // GetActivityTask. Any other state holds none.
         let token = match &state.kind {
             StateKind::Task(task) if task.resource.ends_with(".waitForTaskToken") => {
                 let token = self.new_task_token();
@@ -1010,6 +1011,9 @@ impl Execution {
                     );
                 }
                 Some(token)
+            }
+            StateKind::Task(task) if task_kind(&task.resource) == TaskKind::Activity => {
+                Some(self.new_task_token())
             }
             _ => None,
         };

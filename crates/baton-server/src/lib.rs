@@ -54,6 +54,8 @@ pub struct ServerConfig {
     pub region: String,
     /// The account in the ARNs the server makes.
     pub account: String,
+    /// How long GetActivityTask waits for a task (default: AWS's 60 s; tests shorten it).
+    pub activity_poll_millis: Option<u64>,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +67,7 @@ impl Default for ServerConfig {
             // Step Functions Local's, so that ARNs in existing tests and scripts match.
             region: "us-east-1".into(),
             account: "123456789012".into(),
+            activity_poll_millis: None,
         }
     }
 }

@@ -12,7 +12,8 @@ use baton_engine::express::ExpressOutcome;
 use baton_engine::{HistoryEventType, StatesError};
 use baton_json::Json;
 use baton_store::{
-    ExecutionRecord, ExecutionStatus, HistoryRecord, Page, StateMachineRecord, StoreError,
+    ActivityRecord, ExecutionRecord, ExecutionStatus, HistoryRecord, Page, StateMachineRecord,
+    StoreError,
 };
 use serde_json::{Map, Value, json};
 
@@ -36,6 +37,11 @@ pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
         "SendTaskSuccess" => send_task_success(server, &r),
         "SendTaskFailure" => send_task_failure(server, &r),
         "SendTaskHeartbeat" => send_task_heartbeat(server, &r),
+        "CreateActivity" => create_activity(server, &r),
+        "DescribeActivity" => describe_activity(server, &r),
+        "DeleteActivity" => delete_activity(server, &r),
+        "ListActivities" => list_activities(server, &r),
+        "GetActivityTask" => get_activity_task(server, &r),
         _ => Err(ApiError::new(
             "UnknownOperationException",
             format!("Unknown operation AWSStepFunctions.{operation}"),
@@ -934,4 +940,130 @@ fn send_task_heartbeat(server: &Server, r: &Request<'_>) -> ApiResult {
         )
         .map_err(internal)?;
     Ok(json!({}))
+}
+
+// ----- activities -----
+
+fn activity_not_found(arn: &str) -> ApiError {
+    ApiError::new(
+        "ActivityDoesNotExist",
+        format!("Activity Does Not Exist: '{arn}'"),
+    )
+}
+
+fn create_activity(server: &Server, r: &Request<'_>) -> ApiResult {
+    let name = r.str("name", 80)?;
+    check_name(name).map_err(|_| invalid_name(name))?;
+    let cfg = server.config();
+    let arn = format!(
+        "arn:aws:states:{}:{}:activity:{name}",
+        cfg.region, cfg.account
+    );
+    let now = (server.clock())();
+    let mut settings = Map::new();
+    if let Some(tags) = r.get("tags") {
+        settings.insert("tags".into(), tags.clone());
+    }
+    let record = ActivityRecord {
+        arn: arn.clone(),
+        name: name.to_string(),
+        created_millis: now,
+        config: Value::Object(settings).to_string(),
+    };
+    match server.store().create_activity(&record) {
+        Ok(()) => Ok(json!({"activityArn": arn, "creationDate": date(now)})),
+        // Idempotent on the name.
+        Err(StoreError::AlreadyExists(_)) => {
+            let existing = server
+                .store()
+                .get_activity(&arn)
+                .map_err(store_error)?
+                .ok_or_else(|| activity_not_found(&arn))?;
+            Ok(json!({"activityArn": arn, "creationDate": date(existing.created_millis)}))
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn get_activity(server: &Server, arn: &str) -> Result<ActivityRecord, ApiError> {
+    parse_arn(arn, &["activity"])?;
+    server
+        .store()
+        .get_activity(arn)
+        .map_err(store_error)?
+        .ok_or_else(|| activity_not_found(arn))
+}
+
+fn describe_activity(server: &Server, r: &Request<'_>) -> ApiResult {
+    let a = get_activity(server, r.str("activityArn", 256)?)?;
+    Ok(json!({"activityArn": a.arn, "name": a.name, "creationDate": date(a.created_millis)}))
+}
+
+fn delete_activity(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("activityArn", 256)?;
+    parse_arn(arn, &["activity"])?;
+    server.store().delete_activity(arn).map_err(store_error)?;
+    Ok(json!({}))
+}
+
+fn list_activities(server: &Server, r: &Request<'_>) -> ApiResult {
+    let limit = r.max_results()?;
+    let after = r.next_token()?;
+    let mut page = server
+        .store()
+        .list_activities(Page {
+            after: after.as_deref(),
+            limit: limit + 1,
+        })
+        .map_err(store_error)?;
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let activities: Vec<Value> = page
+        .iter()
+        .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": date(a.created_millis)}))
+        .collect();
+    let mut out = json!({"activities": activities});
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = json!(encode_token(&last.arn));
+    }
+    Ok(out)
+}
+
+/// How long GetActivityTask waits for a task before it answers with none (AWS: 60 s).
+const ACTIVITY_POLL_MILLIS: u64 = 60_000;
+
+fn get_activity_task(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("activityArn", 256)?;
+    let worker = r.opt_str("workerName", 80)?;
+    get_activity(server, arn)?;
+    let worker_id = worker.map_or_else(|| format!("worker-{}", new_uuid()), str::to_string);
+    let deadline = std::time::Instant::now()
+        + std::time::Duration::from_millis(
+            server
+                .config()
+                .activity_poll_millis
+                .unwrap_or(ACTIVITY_POLL_MILLIS),
+        );
+    loop {
+        if let Some(task) = server
+            .store()
+            .take_task(arn, &worker_id)
+            .map_err(store_error)?
+        {
+            // The worker has it: the execution records ActivityStarted and its heartbeat
+            // clock starts.
+            server.standard().signal(
+                &task.execution_arn,
+                Signal::TaskStarted {
+                    task: task.task_id,
+                    worker_name: worker.map(str::to_string),
+                },
+            );
+            return Ok(json!({"taskToken": task.token, "input": task.input}));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(json!({}));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }

@@ -281,6 +281,19 @@ pub struct Page<'a> {
     pub limit: usize,
 }
 
+/// An activity: a task type that workers poll for (GetActivityTask).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityRecord {
+    /// `activityArn`.
+    pub arn: String,
+    /// `name`, unique among activities.
+    pub name: String,
+    /// `creationDate`, milliseconds since the epoch.
+    pub created_millis: i64,
+    /// Other settings (tags, encryption) as JSON text.
+    pub config: String,
+}
+
 /// An asynchronous Express start (StartExecution on an Express state machine), kept until the
 /// execution ends so that a restarted runtime runs it again: at least once, as AWS promises.
 #[derive(Debug, Clone, PartialEq)]
@@ -388,6 +401,15 @@ pub trait Store: Send + Sync {
     fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>>;
     /// Gives the oldest task of `resource` that no worker has taken to `worker`.
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>>;
+
+    /// Stores a new activity; [`StoreError::AlreadyExists`] when its ARN is taken.
+    fn create_activity(&self, activity: &ActivityRecord) -> Result<()>;
+    /// An activity by ARN.
+    fn get_activity(&self, arn: &str) -> Result<Option<ActivityRecord>>;
+    /// Activities in ARN order.
+    fn list_activities(&self, page: Page<'_>) -> Result<Vec<ActivityRecord>>;
+    /// Deletes an activity (its pending tasks stay, as in AWS, until they time out).
+    fn delete_activity(&self, arn: &str) -> Result<()>;
 
     /// Keeps asynchronous Express starts (one transaction) until [`Store::finish_express`];
     /// [`StoreError::AlreadyExists`] (and nothing written) when one of their ARNs is pending.

@@ -15,6 +15,7 @@ struct Inner {
     /// (fire_at, execution, timer) for due-order scans.
     timer_order: BTreeSet<(i64, String, u64)>,
     tasks: BTreeMap<String, TaskRecord>,
+    activities: BTreeMap<String, ActivityRecord>,
     express_pending: BTreeMap<String, ExpressStart>,
     /// (state machine ARN, execution ARN) -> record.
     express_records: BTreeMap<(String, String), ExpressRecord>,
@@ -410,5 +411,31 @@ impl Store for MemoryStore {
                 .map(|((_, a), r)| (a.clone(), r.clone())),
             p,
         ))
+    }
+
+    fn create_activity(&self, activity: &ActivityRecord) -> Result<()> {
+        let mut s = self.lock()?;
+        if s.activities.contains_key(&activity.arn) {
+            return Err(StoreError::AlreadyExists(activity.arn.clone()));
+        }
+        s.activities.insert(activity.arn.clone(), activity.clone());
+        Ok(())
+    }
+
+    fn get_activity(&self, arn: &str) -> Result<Option<ActivityRecord>> {
+        Ok(self.lock()?.activities.get(arn).cloned())
+    }
+
+    fn list_activities(&self, p: Page<'_>) -> Result<Vec<ActivityRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.activities.iter().map(|(k, v)| (k.clone(), v.clone())),
+            p,
+        ))
+    }
+
+    fn delete_activity(&self, arn: &str) -> Result<()> {
+        self.lock()?.activities.remove(arn);
+        Ok(())
     }
 }

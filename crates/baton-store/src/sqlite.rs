@@ -66,6 +66,12 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_by_resource ON tasks (resource, worker, created_millis);
 CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks (execution_arn);
+CREATE TABLE IF NOT EXISTS activities (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_millis INTEGER NOT NULL,
+    config TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS express_pending (
     arn TEXT PRIMARY KEY,
     state_machine_arn TEXT NOT NULL,
@@ -858,4 +864,64 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
+
+    fn create_activity(&self, a: &ActivityRecord) -> Result<()> {
+        let inserted = self.conn()?.execute(
+            "INSERT INTO activities (arn, name, created_millis, config) VALUES (?1, ?2, ?3, ?4)",
+            params![a.arn, a.name, a.created_millis, a.config],
+        );
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::AlreadyExists(a.arn.clone()))
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    fn get_activity(&self, arn: &str) -> Result<Option<ActivityRecord>> {
+        self.conn()?
+            .query_row(
+                "SELECT arn, name, created_millis, config FROM activities WHERE arn = ?1",
+                params![arn],
+                activity_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_activities(&self, page: Page<'_>) -> Result<Vec<ActivityRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT arn, name, created_millis, config FROM activities WHERE arn > ?1 \
+                 ORDER BY arn LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+                activity_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn delete_activity(&self, arn: &str) -> Result<()> {
+        self.conn()?
+            .execute("DELETE FROM activities WHERE arn = ?1", params![arn])
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+fn activity_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
+    Ok(ActivityRecord {
+        arn: r.get(0)?,
+        name: r.get(1)?,
+        created_millis: r.get(2)?,
+        config: r.get(3)?,
+    })
 }

@@ -535,6 +535,38 @@ fn express(store: &dyn Store) {
     assert_eq!(store.pending_express(all).unwrap().len(), 1);
 }
 
+fn activities(store: &dyn Store) {
+    let record = |name: &str| ActivityRecord {
+        arn: format!("arn:aws:states:us-east-1:123456789012:activity:{name}"),
+        name: name.into(),
+        created_millis: 7,
+        config: "{}".into(),
+    };
+    store.create_activity(&record("b")).unwrap();
+    store.create_activity(&record("a")).unwrap();
+    assert!(matches!(
+        store.create_activity(&record("a")),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(
+        store.get_activity(&record("a").arn).unwrap(),
+        Some(record("a"))
+    );
+    let all = |after: Option<&str>| {
+        store
+            .list_activities(Page { after, limit: 10 })
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all(None), ["a", "b"]);
+    assert_eq!(all(Some(&record("a").arn)), ["b"]);
+    store.delete_activity(&record("a").arn).unwrap();
+    assert_eq!(store.get_activity(&record("a").arn).unwrap(), None);
+    assert_eq!(all(None), ["b"]);
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -592,6 +624,12 @@ macro_rules! suite {
             fn leases() {
                 let store = $make;
                 super::leases(&*store);
+            }
+
+            #[test]
+            fn activities() {
+                let store = $make;
+                super::activities(&*store);
             }
 
             #[test]

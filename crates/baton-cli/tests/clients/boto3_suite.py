@@ -201,6 +201,46 @@ sfn.send_task_failure(taskToken=t2, error="Worker.Failed", cause="it broke")
 d = wait_for(bad, "FAILED")
 assert d["error"] == "Worker.Failed" and d["cause"] == "it broke", d
 
+# ----- activities -----
+act = sfn.create_activity(name="work")
+act_arn = act["activityArn"]
+assert act_arn == "arn:aws:states:us-east-1:123456789012:activity:work", act
+assert sfn.create_activity(name="work")["activityArn"] == act_arn
+assert sfn.describe_activity(activityArn=act_arn)["name"] == "work"
+assert [a["name"] for a in sfn.list_activities()["activities"]] == ["work"]
+expect_error(
+    "ActivityDoesNotExist",
+    sfn.describe_activity,
+    activityArn="arn:aws:states:us-east-1:123456789012:activity:none",
+)
+worker_sm = sfn.create_state_machine(
+    name="worker",
+    definition=definition(
+        {"A": {"Type": "Task", "Resource": act_arn, "TimeoutSeconds": 60, "HeartbeatSeconds": 30, "End": True}}
+    ),
+    roleArn=ROLE,
+)["stateMachineArn"]
+job = sfn.start_execution(stateMachineArn=worker_sm, name="job", input=json.dumps({"x": 1}))["executionArn"]
+task = sfn.get_activity_task(activityArn=act_arn, workerName="w1")
+assert json.loads(task["input"]) == {"x": 1}, task
+sfn.send_task_heartbeat(taskToken=task["taskToken"])
+sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps({"y": 2}))
+assert json.loads(wait_for(job)["output"]) == {"y": 2}
+types = [e["type"] for e in sfn.get_execution_history(executionArn=job)["events"]]
+assert types == [
+    "ExecutionStarted",
+    "TaskStateEntered",
+    "ActivityScheduled",
+    "ActivityStarted",
+    "ActivitySucceeded",
+    "TaskStateExited",
+    "ExecutionSucceeded",
+], types
+started = [e for e in sfn.get_execution_history(executionArn=job)["events"] if e["type"] == "ActivityStarted"]
+assert started[0]["activityStartedEventDetails"]["workerName"] == "w1", started
+sfn.delete_activity(activityArn=act_arn)
+expect_error("ActivityDoesNotExist", sfn.describe_activity, activityArn=act_arn)
+
 # ----- Express -----
 fast = sfn.create_state_machine(
     name="fast",
