@@ -49,6 +49,10 @@ struct ServerArgs {
     /// Where the data lives (the SQLite file `baton.db`); created if missing.
     #[arg(long, value_name = "DIR", default_value = "baton-data")]
     data_dir: PathBuf,
+    /// Accept only requests signed with these keys (an AWS shared-credentials file; every
+    /// profile's key pair counts). Without it, any well-formed signature is accepted.
+    #[arg(long, value_name = "FILE")]
+    credentials: Option<PathBuf>,
     /// Serve a non-loopback address although no credentials are configured (anyone who can
     /// reach it can run workflows).
     #[arg(long)]
@@ -163,7 +167,12 @@ fn main() -> ExitCode {
 /// `baton server`: serves the API until SIGINT or SIGTERM, then stops without losing anything.
 fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     use std::sync::Arc;
-    if !args.listen.ip().is_loopback() && !args.allow_unauthenticated {
+    let credentials = match &args.credentials {
+        Some(path) => baton_server::read_credentials(&read(path)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        None => Default::default(),
+    };
+    if !args.listen.ip().is_loopback() && credentials.is_empty() && !args.allow_unauthenticated {
         anyhow::bail!(
             "{} is not a loopback address and no credentials are configured: anyone who can \
              reach it could run workflows. Listen on 127.0.0.1, or pass --allow-unauthenticated",
@@ -173,6 +182,7 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     let config = baton_server::ServerConfig {
         listen: args.listen,
         data_dir: args.data_dir.clone(),
+        credentials,
         ..baton_server::ServerConfig::default()
     };
     let database = config.database_path();

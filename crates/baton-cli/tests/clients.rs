@@ -28,9 +28,15 @@ impl Drop for Server {
 fn server(tag: &str) -> Server {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("clients-{tag}"));
     let _ = std::fs::remove_dir_all(&dir);
+    start_server(&dir, &[])
+}
+
+/// `baton server --data-dir DIR` with more arguments, once it says it is ready.
+fn start_server(dir: &std::path::Path, args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&dir)
+        .arg(dir)
+        .args(args)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -49,7 +55,7 @@ fn server(tag: &str) -> Server {
     Server {
         child,
         endpoint: endpoint.expect("the server printed no endpoint"),
-        _dir: dir,
+        _dir: dir.to_path_buf(),
     }
 }
 
@@ -176,14 +182,27 @@ fn aws_cli() {
     aws(e, &["delete-state-machine", "--state-machine-arn", &arn]);
 }
 
+/// A well-formed SigV4 Authorization header (a server without credentials accepts any).
+const AUTH: &str = "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261201/us-east-1/states/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000\r\nX-Amz-Date: 20261201T000000Z\r\n";
+
 /// One raw HTTP/1.1 request; the status and the JSON body.
 fn post(endpoint: &str, host: &str, target: Option<&str>, body: &str) -> (u16, Value) {
+    raw_post(endpoint, host, target, AUTH, body)
+}
+
+fn raw_post(
+    endpoint: &str,
+    host: &str,
+    target: Option<&str>,
+    auth: &str,
+    body: &str,
+) -> (u16, Value) {
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = TcpStream::connect(addr).unwrap();
     let target = target.map_or(String::new(), |t| format!("X-Amz-Target: {t}\r\n"));
     write!(
         stream,
-        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-amz-json-1.0\r\n{target}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST / HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-amz-json-1.0\r\n{target}{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -253,5 +272,70 @@ fn the_wire_protocol() {
     assert_eq!(
         body["__type"],
         "com.amazonaws.swf.service.v2.model#InvalidToken"
+    );
+    // No signature at all, or a malformed one: refused even without credentials.
+    let list = Some("AWSStepFunctions.ListStateMachines");
+    let (status, body) = raw_post(e, "x", list, "", "{}");
+    assert_eq!(status, 403);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.swf.service.v2.model#MissingAuthenticationTokenException"
+    );
+    let malformed = "Authorization: AWS4-HMAC-SHA256 Credential=x\r\n";
+    let (status, body) = raw_post(e, "x", list, malformed, "{}");
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["__type"],
+        "com.amazonaws.swf.service.v2.model#IncompleteSignatureException"
+    );
+}
+
+#[test]
+fn with_credentials_only_their_signatures_pass() {
+    if !available(
+        "python3 with boto3",
+        Command::new("python3").args(["-c", "import boto3"]),
+    ) {
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients-credentials");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("credentials");
+    std::fs::write(
+        &file,
+        "[default]\naws_access_key_id = AKIDBATON\naws_secret_access_key = baton-secret\n\n[ci]\naws_access_key_id=AKIDCI\naws_secret_access_key=ci-secret\n",
+    )
+    .unwrap();
+    let server = start_server(
+        &dir.join("data"),
+        &["--credentials", &file.display().to_string()],
+    );
+    let script = r#"
+import sys, boto3
+from botocore.exceptions import ClientError
+def client(key, secret):
+    return boto3.client("stepfunctions", endpoint_url=sys.argv[1], region_name="us-east-1",
+                        aws_access_key_id=key, aws_secret_access_key=secret)
+client("AKIDBATON", "baton-secret").list_state_machines()
+client("AKIDCI", "ci-secret").list_state_machines()
+for key, secret, code in [("AKIDBATON", "wrong", "InvalidSignatureException"),
+                          ("AKIDNOBODY", "x", "UnrecognizedClientException")]:
+    try:
+        client(key, secret).list_state_machines()
+        raise SystemExit(f"{key}/{secret} was accepted")
+    except ClientError as e:
+        assert e.response["Error"]["Code"] == code, e.response
+print("ok")
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &server.endpoint])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
 }

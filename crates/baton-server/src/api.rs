@@ -9,6 +9,7 @@
 
 use crate::Server;
 use crate::ops;
+use crate::sigv4;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -49,7 +50,9 @@ impl ApiError {
             "ServiceQuotaExceededException" => StatusCode::PAYMENT_REQUIRED,
             "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceUnavailable" => StatusCode::SERVICE_UNAVAILABLE,
-            "UnrecognizedClientException" | "InvalidSignatureException" => StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException" | "InvalidSignatureException" => {
+                StatusCode::FORBIDDEN
+            }
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -86,13 +89,66 @@ fn respond(status: StatusCode, body: &Value) -> Response {
     response
 }
 
+/// Checks the request's SigV4 signature: against the configured keys, or (with none
+/// configured) only that it is well formed.
+fn authenticate(
+    server: &Server,
+    method: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), ApiError> {
+    let pairs: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let req = sigv4::Request {
+        method,
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &pairs,
+        body,
+    };
+    let credentials = &server.config().credentials;
+    let result = if credentials.is_empty() {
+        match sigv4::parse(&req) {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(sigv4::AuthError {
+                code: "MissingAuthenticationTokenException",
+                message: "Missing Authentication Token".into(),
+            }),
+            Err(e) => Err(e),
+        }
+    } else {
+        let lookup = |key: &str| credentials.get(key).cloned();
+        sigv4::Verifier {
+            secret: &lookup,
+            now_millis: (server.clock())(),
+            max_skew_seconds: 15 * 60,
+            normalize: true,
+        }
+        .verify(&req)
+        .map(|_| ())
+    };
+    result.map_err(|e| ApiError::new(e.code, e.message))
+}
+
 /// Handles one request: `POST /` with `X-Amz-Target`.
 pub async fn handle(
     State(server): State<Arc<Server>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result = match parse_request(&headers, &body) {
+    let parsed = authenticate(&server, method.as_str(), &uri, &headers, &body)
+        .and_then(|()| parse_request(&headers, &body));
+    let result = match parsed {
         Ok((operation, input)) => {
             let server = Arc::clone(&server);
             tokio::task::spawn_blocking(move || ops::dispatch(&server, &operation, &input))

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod ops;
+pub mod sigv4;
 
 use baton_engine::StatesError;
 use baton_engine::driver::NO_TASK_TARGET;
@@ -56,6 +57,9 @@ pub struct ServerConfig {
     pub account: String,
     /// How long GetActivityTask waits for a task (default: AWS's 60 s; tests shorten it).
     pub activity_poll_millis: Option<u64>,
+    /// Access key id -> secret key. Empty: any well-formed signature is accepted (as Step
+    /// Functions Local does), which `baton server` allows on loopback addresses only.
+    pub credentials: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +72,7 @@ impl Default for ServerConfig {
             region: "us-east-1".into(),
             account: "123456789012".into(),
             activity_poll_millis: None,
+            credentials: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -77,6 +82,47 @@ impl ServerConfig {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("baton.db")
     }
+}
+
+/// Reads an AWS shared-credentials file (`[profile]` sections with `aws_access_key_id` and
+/// `aws_secret_access_key`): every profile's key pair.
+pub fn read_credentials(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut key: Option<String> = None;
+    let mut secret: Option<String> = None;
+    let mut flush =
+        |key: &mut Option<String>, secret: &mut Option<String>| match (key.take(), secret.take()) {
+            (Some(k), Some(s)) => {
+                out.insert(k, s);
+                Ok(())
+            }
+            (None, None) => Ok(()),
+            (Some(k), None) => Err(format!("access key {k} has no aws_secret_access_key")),
+            (None, Some(_)) => Err("an aws_secret_access_key has no aws_access_key_id".to_string()),
+        };
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if line.starts_with('[') {
+            flush(&mut key, &mut secret)?;
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            return Err(format!("not a 'key = value' line: {line}"));
+        };
+        match k.trim() {
+            "aws_access_key_id" => key = Some(v.trim().to_string()),
+            "aws_secret_access_key" => secret = Some(v.trim().to_string()),
+            _ => {}
+        }
+    }
+    flush(&mut key, &mut secret)?;
+    if out.is_empty() {
+        return Err("no aws_access_key_id / aws_secret_access_key pair".into());
+    }
+    Ok(out)
 }
 
 /// The wall clock, in milliseconds since the epoch.
