@@ -43,16 +43,27 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ServerArgs {
-    /// Where the Step Functions API listens.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8083")]
-    listen: std::net::SocketAddr,
-    /// Where the data lives (the SQLite file `baton.db`); created if missing.
-    #[arg(long, value_name = "DIR", default_value = "baton-data")]
-    data_dir: PathBuf,
+    /// A TOML configuration file (see docs/server.md); flags and environment variables
+    /// override what it says.
+    #[arg(long, value_name = "FILE", env = "BATON_CONFIG")]
+    config: Option<PathBuf>,
+    /// Where the Step Functions API listens [default: 127.0.0.1:8083].
+    #[arg(long, value_name = "ADDR:PORT", env = "BATON_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    /// Where the data lives (the SQLite file `baton.db`); created if missing [default:
+    /// baton-data].
+    #[arg(long, value_name = "DIR", env = "BATON_DATA_DIR")]
+    data_dir: Option<PathBuf>,
     /// Accept only requests signed with these keys (an AWS shared-credentials file; every
-    /// profile's key pair counts). Without it, any well-formed signature is accepted.
-    #[arg(long, value_name = "FILE")]
+    /// profile's key pair counts). Without any, any well-formed signature is accepted.
+    #[arg(long, value_name = "FILE", env = "BATON_CREDENTIALS")]
     credentials: Option<PathBuf>,
+    /// The region in the ARNs the server makes [default: us-east-1].
+    #[arg(long, env = "BATON_REGION")]
+    region: Option<String>,
+    /// The account in the ARNs the server makes [default: 123456789012].
+    #[arg(long, env = "BATON_ACCOUNT")]
+    account: Option<String>,
     /// Serve a non-loopback address although no credentials are configured (anyone who can
     /// reach it can run workflows).
     #[arg(long)]
@@ -167,23 +178,48 @@ fn main() -> ExitCode {
 /// `baton server`: serves the API until SIGINT or SIGTERM, then stops without losing anything.
 fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     use std::sync::Arc;
-    let credentials = match &args.credentials {
-        Some(path) => baton_server::read_credentials(&read(path)?)
+    let file = match &args.config {
+        Some(path) => baton_server::FileConfig::parse(&read(path)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
-        None => Default::default(),
+        None => baton_server::FileConfig::default(),
     };
-    if !args.listen.ip().is_loopback() && credentials.is_empty() && !args.allow_unauthenticated {
+    let defaults = baton_server::ServerConfig::default();
+    let mut credentials = file.credentials.clone().unwrap_or_default();
+    if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
+        let keys = baton_server::read_credentials(&read(path)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        credentials.extend(keys);
+    }
+    let listen = args.listen.or(file.listen).unwrap_or(defaults.listen);
+    let allow_unauthenticated =
+        args.allow_unauthenticated || file.allow_unauthenticated.unwrap_or(false);
+    if !listen.ip().is_loopback() && credentials.is_empty() && !allow_unauthenticated {
         anyhow::bail!(
-            "{} is not a loopback address and no credentials are configured: anyone who can \
-             reach it could run workflows. Listen on 127.0.0.1, or pass --allow-unauthenticated",
-            args.listen
+            "{listen} is not a loopback address and no credentials are configured: anyone who \
+             can reach it could run workflows. Listen on 127.0.0.1, configure credentials, or \
+             pass --allow-unauthenticated"
         );
     }
     let config = baton_server::ServerConfig {
-        listen: args.listen,
-        data_dir: args.data_dir.clone(),
+        listen,
+        data_dir: args
+            .data_dir
+            .clone()
+            .or(file.data_dir.clone())
+            .unwrap_or(defaults.data_dir),
+        task_workers: file.task_workers.unwrap_or(defaults.task_workers),
+        region: args
+            .region
+            .clone()
+            .or(file.region.clone())
+            .unwrap_or(defaults.region),
+        account: args
+            .account
+            .clone()
+            .or(file.account.clone())
+            .unwrap_or(defaults.account),
+        activity_poll_millis: None,
         credentials,
-        ..baton_server::ServerConfig::default()
     };
     let database = config.database_path();
     let tokio = tokio::runtime::Builder::new_multi_thread()
@@ -191,8 +227,8 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let listener = tokio
-        .block_on(tokio::net::TcpListener::bind(args.listen))
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .block_on(tokio::net::TcpListener::bind(listen))
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr().context("no local address")?;
     let server = Arc::new(baton_server::Server::start(config).context("cannot start the server")?);
     eprintln!(
@@ -200,11 +236,16 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
         database.display()
     );
     eprintln!("baton server: Step Functions API on http://{local}");
+    // The handlers are in place before "ready": a SIGTERM right after it stops the server
+    // cleanly instead of killing it.
+    let shutdown = tokio
+        .block_on(async { shutdown_signal() })
+        .context("cannot install the signal handlers")?;
     eprintln!("baton server: ready");
     let served = tokio.block_on(baton_server::api::serve(
         Arc::clone(&server),
         listener,
-        shutdown_signal(),
+        shutdown,
     ));
     // Requests still running (a long poll, a synchronous Express run) get a few seconds.
     tokio.shutdown_timeout(std::time::Duration::from_secs(5));
@@ -216,21 +257,17 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// A future that completes on SIGINT or SIGTERM (the handlers are installed at once).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without handlers, run until killed.
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
 }
 
 fn format_of(path: &Path) -> SourceFormat {

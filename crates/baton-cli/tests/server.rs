@@ -167,3 +167,63 @@ fn a_bad_listen_address_is_a_usage_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_config_file_with_environment_overrides() {
+    let dir = data_dir("config");
+    let config = dir.join("baton.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n",
+            dir.join("from-file").display()
+        ),
+    )
+    .unwrap();
+    // The file's data_dir...
+    let run = |env: Option<(&str, PathBuf)>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
+        cmd.args(["server", "--config"])
+            .arg(&config)
+            .env_remove("BATON_DATA_DIR")
+            .stderr(Stdio::piped());
+        if let Some((k, v)) = env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        for line in lines.by_ref() {
+            if line.unwrap().contains("ready") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        terminate(child);
+        first
+    };
+    assert!(run(None).contains("from-file"));
+    // ...and an environment variable over it.
+    let line = run(Some(("BATON_DATA_DIR", dir.join("from-env"))));
+    assert!(line.contains("from-env"), "{line}");
+    // An unknown key is an error that names it.
+    std::fs::write(&config, "lisen = \"127.0.0.1:0\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["server", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lisen"));
+}
+
+#[test]
+fn a_public_address_needs_credentials_or_an_explicit_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["server", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(data_dir("public"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-unauthenticated"));
+}

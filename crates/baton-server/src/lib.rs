@@ -84,6 +84,49 @@ impl ServerConfig {
     }
 }
 
+/// The server's TOML configuration file. Every key is optional; `baton server`'s flags and
+/// their environment variables (`BATON_LISTEN`, `BATON_DATA_DIR`...) override it.
+///
+/// ```toml
+/// listen = "127.0.0.1:8083"
+/// data_dir = "baton-data"
+/// region = "us-east-1"
+/// account = "123456789012"
+/// task_workers = 4
+/// credentials_file = "/etc/baton/credentials"   # AWS shared-credentials format
+/// allow_unauthenticated = false
+///
+/// [credentials]                                 # or keys inline: access key id = secret
+/// AKIDEXAMPLE = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Where the API listens.
+    pub listen: Option<SocketAddr>,
+    /// Where the data lives.
+    pub data_dir: Option<PathBuf>,
+    /// The region in ARNs.
+    pub region: Option<String>,
+    /// The account in ARNs.
+    pub account: Option<String>,
+    /// Threads for in-process task targets.
+    pub task_workers: Option<usize>,
+    /// A shared-credentials file of the keys that may sign requests.
+    pub credentials_file: Option<PathBuf>,
+    /// Keys that may sign requests, inline.
+    pub credentials: Option<std::collections::BTreeMap<String, String>>,
+    /// Serve a non-loopback address without credentials.
+    pub allow_unauthenticated: Option<bool>,
+}
+
+impl FileConfig {
+    /// Parses the TOML text of a configuration file.
+    pub fn parse(text: &str) -> Result<FileConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
 /// Reads an AWS shared-credentials file (`[profile]` sections with `aws_access_key_id` and
 /// `aws_secret_access_key`): every profile's key pair.
 pub fn read_credentials(text: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
