@@ -335,6 +335,7 @@ impl Durable {
             execution: NewExecution {
                 arn,
                 state_machine_arn: machine.arn.clone(),
+                revision_id: machine.revision_id.clone(),
                 name: name.to_string(),
                 input: input.to_string(),
                 start_millis: now,
@@ -458,10 +459,18 @@ impl Durable {
         if record.status != ExecutionStatus::Running {
             return Ok(None);
         }
-        let machine_record = self
+        // The revision it started with: an update of the state machine changes what new
+        // executions run, never a running one.
+        let machine_record = match self
             .store
-            .get_state_machine(&record.state_machine_arn)?
-            .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?;
+            .get_state_machine_revision(&record.state_machine_arn, &record.revision_id)?
+        {
+            Some(m) => m,
+            None => self
+                .store
+                .get_state_machine(&record.state_machine_arn)?
+                .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?,
+        };
         let machine = self.machine(&machine_record)?;
         let mut ex = Execution::restore(machine, &record.snapshot)?;
         let before = ex.timer_ids();

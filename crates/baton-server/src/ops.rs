@@ -496,7 +496,15 @@ fn list_state_machines(server: &Server, r: &Request<'_>) -> ApiResult {
 fn describe_state_machine_for_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let arn = r.str("executionArn", 256)?;
     let execution = get_execution(server, arn)?;
-    let machine = get_machine(server, &execution.state_machine_arn)?;
+    // The definition the execution runs: its revision, whatever updates came since.
+    let machine = match server
+        .store()
+        .get_state_machine_revision(&execution.state_machine_arn, &execution.revision_id)
+        .map_err(store_error)?
+    {
+        Some(m) => m,
+        None => get_machine(server, &execution.state_machine_arn)?,
+    };
     let mut out = describe_machine_json(&machine);
     let settings = config(&machine);
     out["updateDate"] = date(

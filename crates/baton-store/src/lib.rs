@@ -131,6 +131,9 @@ pub struct NewExecution {
     pub arn: String,
     /// The state machine it runs.
     pub state_machine_arn: String,
+    /// The revision of the state machine it runs (its definition at the start): an update of
+    /// the state machine does not change what a running execution runs.
+    pub revision_id: String,
     /// `name`, unique per state machine.
     pub name: String,
     /// The input, as JSON text.
@@ -153,6 +156,8 @@ pub struct ExecutionRecord {
     pub arn: String,
     /// The state machine it runs.
     pub state_machine_arn: String,
+    /// The revision of the state machine it runs.
+    pub revision_id: String,
     /// `name`.
     pub name: String,
     /// `status`.
@@ -349,6 +354,13 @@ pub trait Store: Send + Sync {
     fn update_state_machine(&self, machine: &StateMachineRecord) -> Result<()>;
     /// A state machine by ARN.
     fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>>;
+    /// A state machine as it was at one of its revisions (every revision created or updated
+    /// stays readable, also after the state machine is deleted, for the executions that run it).
+    fn get_state_machine_revision(
+        &self,
+        arn: &str,
+        revision_id: &str,
+    ) -> Result<Option<StateMachineRecord>>;
     /// State machines in ARN order.
     fn list_state_machines(&self, page: Page<'_>) -> Result<Vec<StateMachineRecord>>;
     /// Deletes a state machine (its executions stay readable).

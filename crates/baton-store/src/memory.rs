@@ -7,6 +7,8 @@ use std::sync::{Mutex, MutexGuard};
 #[derive(Default)]
 struct Inner {
     machines: BTreeMap<String, StateMachineRecord>,
+    /// (ARN, revision id) -> the state machine at that revision.
+    revisions: BTreeMap<(String, String), StateMachineRecord>,
     executions: BTreeMap<String, ExecutionRecord>,
     /// (state machine ARN, name) -> execution ARN.
     names: BTreeMap<(String, String), String>,
@@ -153,6 +155,10 @@ impl Store for MemoryStore {
             return Err(StoreError::AlreadyExists(machine.arn.clone()));
         }
         s.machines.insert(machine.arn.clone(), machine.clone());
+        s.revisions.insert(
+            (machine.arn.clone(), machine.revision_id.clone()),
+            machine.clone(),
+        );
         Ok(())
     }
 
@@ -165,6 +171,9 @@ impl Store for MemoryStore {
                 m.role_arn = machine.role_arn.clone();
                 m.revision_id = machine.revision_id.clone();
                 m.config = machine.config.clone();
+                let revision = m.clone();
+                s.revisions
+                    .insert((machine.arn.clone(), machine.revision_id.clone()), revision);
                 Ok(())
             }
             None => Err(StoreError::NotFound(machine.arn.clone())),
@@ -173,6 +182,18 @@ impl Store for MemoryStore {
 
     fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>> {
         Ok(self.lock()?.machines.get(arn).cloned())
+    }
+
+    fn get_state_machine_revision(
+        &self,
+        arn: &str,
+        revision_id: &str,
+    ) -> Result<Option<StateMachineRecord>> {
+        Ok(self
+            .lock()?
+            .revisions
+            .get(&(arn.to_string(), revision_id.to_string()))
+            .cloned())
     }
 
     fn list_state_machines(&self, p: Page<'_>) -> Result<Vec<StateMachineRecord>> {
@@ -206,6 +227,7 @@ impl Store for MemoryStore {
         let record = ExecutionRecord {
             arn: e.arn.clone(),
             state_machine_arn: e.state_machine_arn.clone(),
+            revision_id: e.revision_id.clone(),
             name: e.name.clone(),
             status: ExecutionStatus::Running,
             input: e.input.clone(),

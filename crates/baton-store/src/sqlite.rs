@@ -36,7 +36,19 @@ CREATE TABLE IF NOT EXISTS executions (
     snapshot BLOB NOT NULL,
     owner TEXT,
     lease_until_millis INTEGER NOT NULL DEFAULT 0,
+    revision_id TEXT NOT NULL DEFAULT '',
     UNIQUE (state_machine_arn, name)
+);
+CREATE TABLE IF NOT EXISTS revisions (
+    arn TEXT NOT NULL,
+    revision_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    workflow_type TEXT NOT NULL,
+    created_millis INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    PRIMARY KEY (arn, revision_id)
 );
 CREATE INDEX IF NOT EXISTS executions_running ON executions (status, lease_until_millis);
 CREATE TABLE IF NOT EXISTS history (
@@ -130,7 +142,7 @@ const MACHINE_COLUMNS: &str =
     "arn, name, definition, role_arn, workflow_type, created_millis, revision_id, config";
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, output, error, \
-     cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis";
+     cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis, revision_id";
 
 fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let status: String = r.get(3)?;
@@ -149,6 +161,7 @@ fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         snapshot: r.get(11)?,
         owner: r.get(12)?,
         lease_until_millis: r.get(13)?,
+        revision_id: r.get(14)?,
     })
 }
 
@@ -187,6 +200,7 @@ impl SqliteStore {
         )
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        migrate(&conn).map_err(backend)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -344,6 +358,40 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
     Ok(to_u64(version))
 }
 
+/// Brings a database made by an older Baton up to this schema.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_revision: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('executions') WHERE name = 'revision_id')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_revision {
+        conn.execute_batch(
+            "ALTER TABLE executions ADD COLUMN revision_id TEXT NOT NULL DEFAULT ''",
+        )?;
+    }
+    conn.execute(
+        &format!(
+            "INSERT OR IGNORE INTO revisions ({MACHINE_COLUMNS}) SELECT {MACHINE_COLUMNS} FROM state_machines"
+        ),
+        [],
+    )?;
+    Ok(())
+}
+
+/// Keeps the state machine's current revision readable for good (its executions run it).
+fn keep_revision(tx: &Connection, arn: &str) -> Result<()> {
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO revisions ({MACHINE_COLUMNS}) \
+             SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn = ?1"
+        ),
+        params![arn],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
 /// Stores a new execution (and its first step) inside the caller's transaction.
 fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
     let existing = tx
@@ -369,7 +417,8 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
     }
     tx.prepare_cached(
         "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
-         version, snapshot, lease_until_millis) VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0)",
+         version, snapshot, lease_until_millis, revision_id) \
+         VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0, ?7)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -378,7 +427,8 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
             e.name,
             e.input,
             e.start_millis,
-            e.snapshot
+            e.snapshot,
+            e.revision_id
         ])
     })
     .map_err(backend)?;
@@ -403,8 +453,11 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
 
 impl Store for SqliteStore {
     fn create_state_machine(&self, m: &StateMachineRecord) -> Result<()> {
-        let conn = self.conn()?;
-        let taken: bool = conn
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let taken: bool = tx
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM state_machines WHERE arn = ?1 OR name = ?2)",
                 params![m.arn, m.name],
@@ -414,7 +467,7 @@ impl Store for SqliteStore {
         if taken {
             return Err(StoreError::AlreadyExists(m.arn.clone()));
         }
-        conn.execute(
+        tx.execute(
             &format!("INSERT INTO state_machines ({MACHINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
             params![
                 m.arn,
@@ -428,12 +481,16 @@ impl Store for SqliteStore {
             ],
         )
         .map_err(backend)?;
-        Ok(())
+        keep_revision(&tx, &m.arn)?;
+        tx.commit().map_err(backend)
     }
 
     fn update_state_machine(&self, m: &StateMachineRecord) -> Result<()> {
-        let n = self
-            .conn()?
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let n = tx
             .execute(
                 "UPDATE state_machines SET definition = ?2, role_arn = ?3, revision_id = ?4, \
                  config = ?5 WHERE arn = ?1",
@@ -443,7 +500,25 @@ impl Store for SqliteStore {
         if n == 0 {
             return Err(StoreError::NotFound(m.arn.clone()));
         }
-        Ok(())
+        keep_revision(&tx, &m.arn)?;
+        tx.commit().map_err(backend)
+    }
+
+    fn get_state_machine_revision(
+        &self,
+        arn: &str,
+        revision_id: &str,
+    ) -> Result<Option<StateMachineRecord>> {
+        self.conn()?
+            .query_row(
+                &format!(
+                    "SELECT {MACHINE_COLUMNS} FROM revisions WHERE arn = ?1 AND revision_id = ?2"
+                ),
+                params![arn, revision_id],
+                machine_row,
+            )
+            .optional()
+            .map_err(backend)
     }
 
     fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>> {

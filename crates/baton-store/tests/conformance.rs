@@ -23,6 +23,7 @@ fn new_execution(name: &str, input: &str) -> NewExecution {
     NewExecution {
         arn: format!("arn:aws:states:us-east-1:123456789012:execution:m:{name}"),
         state_machine_arn: SM.into(),
+        revision_id: "r1".into(),
         name: name.into(),
         input: input.into(),
         start_millis: 2_000,
@@ -567,6 +568,24 @@ fn activities(store: &dyn Store) {
     assert_eq!(all(None), ["b"]);
 }
 
+fn revisions(store: &dyn Store) {
+    let first = machine("m");
+    store.create_state_machine(&first).unwrap();
+    let e = started(store, "e");
+    assert_eq!(e.revision_id, "r1");
+    let mut second = first.clone();
+    second.definition = r#"{"StartAt":"B","States":{"B":{"Type":"Succeed"}}}"#.into();
+    second.revision_id = "r2".into();
+    store.update_state_machine(&second).unwrap();
+    let at = |r: &str| store.get_state_machine_revision(SM, r).unwrap();
+    assert_eq!(at("r1"), Some(first.clone()));
+    assert_eq!(at("r2"), Some(second.clone()));
+    assert_eq!(at("r3"), None);
+    // A deleted state machine's revisions stay for the executions that run them.
+    store.delete_state_machine(SM).unwrap();
+    assert_eq!(at("r1"), Some(first));
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -624,6 +643,12 @@ macro_rules! suite {
             fn leases() {
                 let store = $make;
                 super::leases(&*store);
+            }
+
+            #[test]
+            fn revisions() {
+                let store = $make;
+                super::revisions(&*store);
             }
 
             #[test]

@@ -146,6 +146,20 @@ expect_error("ExecutionAlreadyExists", sfn.start_execution, stateMachineArn=arn,
 smx = sfn.describe_state_machine_for_execution(executionArn=exec_arn)
 assert smx["stateMachineArn"] == arn and "definition" in smx, smx
 
+# An update changes what new executions run, never a running one.
+def versioned(result):
+    return definition({"W": {"Type": "Wait", "Seconds": 1, "Next": "P"}, "P": {"Type": "Pass", "Result": result, "End": True}}, start="W")
+
+
+evolve = sfn.create_state_machine(name="evolve", definition=versioned("v1"), roleArn=ROLE)["stateMachineArn"]
+old_run = sfn.start_execution(stateMachineArn=evolve, name="old")["executionArn"]
+sfn.update_state_machine(stateMachineArn=evolve, definition=versioned("v2"))
+new_run = sfn.start_execution(stateMachineArn=evolve, name="new")["executionArn"]
+assert json.loads(wait_for(old_run)["output"]) == "v1"
+assert json.loads(wait_for(new_run)["output"]) == "v2"
+used = sfn.describe_state_machine_for_execution(executionArn=old_run)
+assert json.loads(used["definition"]) == json.loads(versioned("v1")), used
+
 # StopExecution, and listing by status.
 long = sfn.create_state_machine(
     name="long", definition=definition({"A": {"Type": "Wait", "Seconds": 3600, "End": True}}), roleArn=ROLE
