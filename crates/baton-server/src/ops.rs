@@ -42,6 +42,9 @@ pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
         "DeleteActivity" => delete_activity(server, &r),
         "ListActivities" => list_activities(server, &r),
         "GetActivityTask" => get_activity_task(server, &r),
+        "TagResource" => tag_resource(server, &r),
+        "UntagResource" => untag_resource(server, &r),
+        "ListTagsForResource" => list_tags_for_resource(server, &r),
         _ => Err(ApiError::new(
             "UnknownOperationException",
             format!("Unknown operation AWSStepFunctions.{operation}"),
@@ -1074,4 +1077,143 @@ fn get_activity_task(server: &Server, r: &Request<'_>) -> ApiResult {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+// ----- tags -----
+
+/// The most tags a resource may carry.
+const MAX_TAGS: usize = 50;
+
+fn resource_not_found(arn: &str) -> ApiError {
+    ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+}
+
+/// A tagged resource's settings, and a way to store them back.
+enum Tagged {
+    Machine(StateMachineRecord),
+    Activity(ActivityRecord),
+}
+
+impl Tagged {
+    fn load(server: &Server, arn: &str) -> Result<Tagged, ApiError> {
+        parse_arn(arn, &["stateMachine", "activity"])?;
+        let store = server.store();
+        if let Some(m) = store.get_state_machine(arn).map_err(store_error)? {
+            return Ok(Tagged::Machine(m));
+        }
+        if let Some(a) = store.get_activity(arn).map_err(store_error)? {
+            return Ok(Tagged::Activity(a));
+        }
+        Err(resource_not_found(arn))
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        let text = match self {
+            Tagged::Machine(m) => &m.config,
+            Tagged::Activity(a) => &a.config,
+        };
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    fn tags(&self) -> Vec<(String, String)> {
+        self.config()
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|tags| {
+                tags.iter()
+                    .filter_map(|t| {
+                        Some((
+                            t.get("key")?.as_str()?.to_string(),
+                            t.get("value")
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn save(self, server: &Server, tags: &[(String, String)]) -> Result<(), ApiError> {
+        let mut config = self.config();
+        let list: Vec<Value> = tags
+            .iter()
+            .map(|(k, v)| json!({"key": k, "value": v}))
+            .collect();
+        config.insert("tags".into(), Value::Array(list));
+        let text = Value::Object(config).to_string();
+        match self {
+            Tagged::Machine(mut m) => {
+                m.config = text;
+                server.store().update_state_machine(&m).map_err(store_error)
+            }
+            Tagged::Activity(mut a) => {
+                a.config = text;
+                server.store().update_activity(&a).map_err(store_error)
+            }
+        }
+    }
+}
+
+fn tag_resource(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("resourceArn", 256)?;
+    let given = r
+        .get("tags")
+        .and_then(Value::as_array)
+        .ok_or_else(|| validation("tags", &Value::Null, "Member must not be null"))?;
+    let resource = Tagged::load(server, arn)?;
+    let mut tags = resource.tags();
+    for t in given {
+        let key = t.get("key").and_then(Value::as_str).unwrap_or("");
+        let value = t.get("value").and_then(Value::as_str).unwrap_or("");
+        if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 256 {
+            return Err(validation(
+                "tags",
+                t,
+                "Member must satisfy constraint: keys of 1 to 128 and values of at most 256 characters",
+            ));
+        }
+        match tags.iter_mut().find(|(k, _)| k == key) {
+            Some(existing) => existing.1 = value.to_string(),
+            None => tags.push((key.to_string(), value.to_string())),
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::new(
+            "TooManyTags",
+            format!("Too many tags: a resource may have {MAX_TAGS} at most ('{arn}')"),
+        ));
+    }
+    resource.save(server, &tags)?;
+    Ok(json!({}))
+}
+
+fn untag_resource(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("resourceArn", 256)?;
+    let keys: Vec<&str> = r
+        .get("tagKeys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| validation("tagKeys", &Value::Null, "Member must not be null"))?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let resource = Tagged::load(server, arn)?;
+    let tags: Vec<(String, String)> = resource
+        .tags()
+        .into_iter()
+        .filter(|(k, _)| !keys.contains(&k.as_str()))
+        .collect();
+    resource.save(server, &tags)?;
+    Ok(json!({}))
+}
+
+fn list_tags_for_resource(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("resourceArn", 256)?;
+    let tags: Vec<Value> = Tagged::load(server, arn)?
+        .tags()
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
+    Ok(json!({"tags": tags}))
 }

@@ -420,6 +420,8 @@ pub trait Store: Send + Sync {
     fn get_activity(&self, arn: &str) -> Result<Option<ActivityRecord>>;
     /// Activities in ARN order.
     fn list_activities(&self, page: Page<'_>) -> Result<Vec<ActivityRecord>>;
+    /// Replaces an activity's settings (tags); [`StoreError::NotFound`] when there is none.
+    fn update_activity(&self, activity: &ActivityRecord) -> Result<()>;
     /// Deletes an activity (its pending tasks stay, as in AWS, until they time out).
     fn delete_activity(&self, arn: &str) -> Result<()>;
 

@@ -456,6 +456,16 @@ impl Store for MemoryStore {
         ))
     }
 
+    fn update_activity(&self, activity: &ActivityRecord) -> Result<()> {
+        match self.lock()?.activities.get_mut(&activity.arn) {
+            Some(a) => {
+                a.config = activity.config.clone();
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(activity.arn.clone())),
+        }
+    }
+
     fn delete_activity(&self, arn: &str) -> Result<()> {
         self.lock()?.activities.remove(arn);
         Ok(())

@@ -984,6 +984,20 @@ impl Store for SqliteStore {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
 
+    fn update_activity(&self, a: &ActivityRecord) -> Result<()> {
+        let n = self
+            .conn()?
+            .execute(
+                "UPDATE activities SET config = ?2 WHERE arn = ?1",
+                params![a.arn, a.config],
+            )
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(a.arn.clone()));
+        }
+        Ok(())
+    }
+
     fn delete_activity(&self, arn: &str) -> Result<()> {
         self.conn()?
             .execute("DELETE FROM activities WHERE arn = ?1", params![arn])

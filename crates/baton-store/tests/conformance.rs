@@ -563,6 +563,14 @@ fn activities(store: &dyn Store) {
     };
     assert_eq!(all(None), ["a", "b"]);
     assert_eq!(all(Some(&record("a").arn)), ["b"]);
+    let mut tagged = record("a");
+    tagged.config = r#"{"tags":[]}"#.into();
+    store.update_activity(&tagged).unwrap();
+    assert_eq!(store.get_activity(&tagged.arn).unwrap(), Some(tagged));
+    assert!(matches!(
+        store.update_activity(&record("zzz")),
+        Err(StoreError::NotFound(_))
+    ));
     store.delete_activity(&record("a").arn).unwrap();
     assert_eq!(store.get_activity(&record("a").arn).unwrap(), None);
     assert_eq!(all(None), ["b"]);

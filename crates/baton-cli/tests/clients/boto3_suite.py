@@ -276,6 +276,31 @@ expect_error("StateMachineTypeNotSupported", sfn.list_executions, stateMachineAr
 a = sfn.start_execution(stateMachineArn=fast, input="{}")
 expect_error("InvalidArn", sfn.describe_execution, executionArn=a["executionArn"])
 
+# ----- tags -----
+sfn.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "core"}, {"key": "env", "value": "dev"}])
+sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "prod"}])
+tags = sorted((t["key"], t["value"]) for t in sfn.list_tags_for_resource(resourceArn=arn)["tags"])
+assert tags == [("env", "prod"), ("team", "core")], tags
+sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
+assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "env", "value": "prod"}]
+expect_error(
+    "TooManyTags",
+    sfn.tag_resource,
+    resourceArn=arn,
+    tags=[{"key": f"k{i}", "value": "v"} for i in range(51)],
+)
+expect_error(
+    "ResourceNotFound",
+    sfn.list_tags_for_resource,
+    resourceArn="arn:aws:states:us-east-1:123456789012:stateMachine:nope",
+)
+tagged_activity = sfn.create_activity(name="tagged", tags=[{"key": "a", "value": "b"}])["activityArn"]
+assert sfn.list_tags_for_resource(resourceArn=tagged_activity)["tags"] == [{"key": "a", "value": "b"}]
+sfn.tag_resource(resourceArn=tagged_activity, tags=[{"key": "c", "value": "d"}])
+assert len(sfn.list_tags_for_resource(resourceArn=tagged_activity)["tags"]) == 2
+created_tagged = sfn.create_state_machine(name="tagged", definition=hello, roleArn=ROLE, tags=[{"key": "x", "value": "y"}])
+assert sfn.list_tags_for_resource(resourceArn=created_tagged["stateMachineArn"])["tags"] == [{"key": "x", "value": "y"}]
+
 # ----- deletion -----
 sfn.delete_state_machine(stateMachineArn=long)
 expect_error("StateMachineDoesNotExist", sfn.describe_state_machine, stateMachineArn=long)
