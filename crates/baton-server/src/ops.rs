@@ -12,8 +12,8 @@ use baton_engine::express::ExpressOutcome;
 use baton_engine::{HistoryEventType, StatesError};
 use baton_json::Json;
 use baton_store::{
-    ActivityRecord, ExecutionRecord, ExecutionStatus, HistoryRecord, Page, StateMachineRecord,
-    StoreError,
+    ActivityRecord, AliasRecord, ExecutionRecord, ExecutionStatus, HistoryRecord, Page,
+    StateMachineRecord, StoreError, VersionRecord,
 };
 use serde_json::{Map, Value, json};
 
@@ -42,6 +42,14 @@ pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
         "DeleteActivity" => delete_activity(server, &r),
         "ListActivities" => list_activities(server, &r),
         "GetActivityTask" => get_activity_task(server, &r),
+        "PublishStateMachineVersion" => publish_version(server, &r),
+        "ListStateMachineVersions" => list_versions(server, &r),
+        "DeleteStateMachineVersion" => delete_version(server, &r),
+        "CreateStateMachineAlias" => create_alias(server, &r),
+        "DescribeStateMachineAlias" => describe_alias(server, &r),
+        "UpdateStateMachineAlias" => update_alias(server, &r),
+        "DeleteStateMachineAlias" => delete_alias(server, &r),
+        "ListStateMachineAliases" => list_aliases(server, &r),
         "TagResource" => tag_resource(server, &r),
         "UntagResource" => untag_resource(server, &r),
         "ListTagsForResource" => list_tags_for_resource(server, &r),
@@ -327,6 +335,7 @@ fn create_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
     let (wf, type_name) = workflow_type(r)?;
     check_name(name).map_err(|_| invalid_name(name))?;
     check_definition(definition, wf)?;
+    let (publish_it, version_description) = publish_request(r)?;
     let logging = logging_configuration(r)?;
     let tracing = r
         .get("tracingConfiguration")
@@ -360,7 +369,7 @@ fn create_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
         revision_id: new_uuid(),
         config: Value::Object(settings).to_string(),
     };
-    match server.store().create_state_machine(&record) {
+    let created = match server.store().create_state_machine(&record) {
         Ok(()) => Ok(json!({"stateMachineArn": arn, "creationDate": date(now)})),
         Err(StoreError::AlreadyExists(_)) => {
             // Idempotent on name, definition, type and settings (roleArn and tags aside).
@@ -386,7 +395,26 @@ fn create_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
             }
         }
         Err(e) => Err(store_error(e)),
+    };
+    let mut out = created?;
+    if publish_it {
+        let v = publish(server, &arn, version_description)?;
+        out["stateMachineVersionArn"] = json!(v.arn);
     }
+    Ok(out)
+}
+
+/// `publish` and `versionDescription` (which needs `publish`).
+fn publish_request<'a>(r: &'a Request<'_>) -> Result<(bool, Option<&'a str>), ApiError> {
+    let publish = r.opt_bool("publish")?.unwrap_or(false);
+    let description = r.opt_str("versionDescription", 256)?;
+    if description.is_some() && !publish {
+        return Err(ApiError::new(
+            "ValidationException",
+            "Version description can only be set when publish is true",
+        ));
+    }
+    Ok((publish, description))
 }
 
 fn describe_machine_json(record: &StateMachineRecord) -> Value {
@@ -415,7 +443,21 @@ fn describe_machine_json(record: &StateMachineRecord) -> Value {
 
 fn describe_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
     let arn = r.str("stateMachineArn", 256)?;
-    Ok(describe_machine_json(&get_machine(server, arn)?))
+    let target = resolve(server, arn)?;
+    if target.alias.is_some() {
+        return Err(ApiError::new(
+            "InvalidArn",
+            format!("Invalid Arn: 'Resource type not valid in this context: alias' ({arn})"),
+        ));
+    }
+    let mut out = describe_machine_json(&target.machine);
+    if let Some(v) = target.version {
+        out["stateMachineArn"] = json!(v.arn);
+        if let Some(d) = v.description {
+            out["description"] = json!(d);
+        }
+    }
+    Ok(out)
 }
 
 fn update_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
@@ -424,6 +466,7 @@ fn update_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
     let role_arn = r.opt_str("roleArn", 256)?;
     let logging = logging_configuration(r)?;
     let tracing = r.get("tracingConfiguration").cloned();
+    let (publish_it, version_description) = publish_request(r)?;
     if definition.is_none() && role_arn.is_none() && logging.is_none() && tracing.is_none() {
         return Err(ApiError::new(
             "MissingRequiredParameter",
@@ -458,7 +501,12 @@ fn update_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
         .store()
         .update_state_machine(&record)
         .map_err(store_error)?;
-    Ok(json!({"updateDate": date(now), "revisionId": record.revision_id}))
+    let mut out = json!({"updateDate": date(now), "revisionId": record.revision_id});
+    if publish_it {
+        let v = publish(server, arn, version_description)?;
+        out["stateMachineVersionArn"] = json!(v.arn);
+    }
+    Ok(out)
 }
 
 fn delete_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
@@ -607,7 +655,9 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let machine_arn = r.str("stateMachineArn", 256)?;
     let name = r.opt_str("name", 80)?.map(str::to_string);
     let input = execution_input(r)?;
-    let machine = get_machine(server, machine_arn)?;
+    let target = resolve(server, machine_arn)?;
+    let machine = target.machine;
+    let machine_arn = machine.arn.as_str();
     if machine.workflow_type == "EXPRESS" {
         let start = server
             .express()
@@ -682,7 +732,7 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let machine_arn = r.str("stateMachineArn", 256)?;
     let name = r.opt_str("name", 80)?;
     let input = execution_input(r)?;
-    let machine = get_machine(server, machine_arn)?;
+    let machine = resolve(server, machine_arn)?.machine;
     if machine.workflow_type != "EXPRESS" {
         return Err(start_error(
             DurableError::NotExpress(machine_arn.into()),
@@ -1216,4 +1266,453 @@ fn list_tags_for_resource(server: &Server, r: &Request<'_>) -> ApiResult {
         .map(|(k, v)| json!({"key": k, "value": v}))
         .collect();
     Ok(json!({"tags": tags}))
+}
+
+// ----- versions and aliases -----
+
+/// What a state machine, version or alias ARN leads to.
+struct Target {
+    /// The state machine as of the revision to run (its ARN is the state machine's own).
+    machine: StateMachineRecord,
+    /// The version, when the ARN named one (or the alias routed to one).
+    version: Option<VersionRecord>,
+    /// The alias, when the ARN named one.
+    alias: Option<AliasRecord>,
+}
+
+/// The state machine ARN of a version or alias ARN, and the qualifier.
+fn split_qualified(arn: &str) -> (&str, Option<&str>) {
+    let Some(at) = arn.find(":stateMachine:") else {
+        return (arn, None);
+    };
+    let rest = &arn[at + ":stateMachine:".len()..];
+    match rest.split_once(':') {
+        Some((name, qualifier)) => (
+            &arn[..at + ":stateMachine:".len() + name.len()],
+            Some(qualifier),
+        ),
+        None => (arn, None),
+    }
+}
+
+fn version_not_found(arn: &str) -> ApiError {
+    ApiError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
+}
+
+fn alias_not_found(arn: &str) -> ApiError {
+    ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+}
+
+fn version_target(server: &Server, version: VersionRecord) -> Result<Target, ApiError> {
+    let machine = server
+        .store()
+        .get_state_machine_revision(&version.state_machine_arn, &version.revision_id)
+        .map_err(store_error)?
+        .ok_or_else(|| version_not_found(&version.arn))?;
+    Ok(Target {
+        machine,
+        version: Some(version),
+        alias: None,
+    })
+}
+
+/// Resolves a state machine, version or alias ARN (an alias picks one of its versions by
+/// weight).
+fn resolve(server: &Server, arn: &str) -> Result<Target, ApiError> {
+    parse_arn(arn, &["stateMachine"])?;
+    let (base, qualifier) = split_qualified(arn);
+    let store = server.store();
+    match qualifier {
+        None => Ok(Target {
+            machine: get_machine(server, base)?,
+            version: None,
+            alias: None,
+        }),
+        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
+            let version = store
+                .get_version(arn)
+                .map_err(store_error)?
+                .ok_or_else(|| version_not_found(arn))?;
+            version_target(server, version)
+        }
+        Some(_) => {
+            let alias = store
+                .get_alias(arn)
+                .map_err(store_error)?
+                .ok_or_else(|| alias_not_found(arn))?;
+            let total: u32 = alias.routing.iter().map(|(_, w)| *w).sum();
+            let mut pick = (new_uuid()
+                .as_bytes()
+                .iter()
+                .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(*b))))
+                % total.max(1);
+            let mut chosen = alias
+                .routing
+                .first()
+                .map(|(a, _)| a.clone())
+                .unwrap_or_default();
+            for (version_arn, weight) in &alias.routing {
+                if pick < *weight {
+                    chosen = version_arn.clone();
+                    break;
+                }
+                pick -= weight;
+            }
+            let version = store
+                .get_version(&chosen)
+                .map_err(store_error)?
+                .ok_or_else(|| version_not_found(&chosen))?;
+            let mut target = version_target(server, version)?;
+            target.alias = Some(alias);
+            Ok(target)
+        }
+    }
+}
+
+fn publish(
+    server: &Server,
+    machine_arn: &str,
+    description: Option<&str>,
+) -> Result<VersionRecord, ApiError> {
+    server
+        .store()
+        .publish_version(machine_arn, description, (server.clock())())
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => machine_not_found(machine_arn),
+            other => store_error(other),
+        })
+}
+
+fn publish_version(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineArn", 256)?;
+    let description = r.opt_str("description", 256)?;
+    let machine = get_machine(server, arn)?;
+    if let Some(revision) = r.opt_str("revisionId", 256)?
+        && revision != machine.revision_id
+    {
+        return Err(ApiError::new(
+            "ConflictException",
+            format!(
+                "Failed to publish the State Machine version for revision {revision}. The current State Machine revision is {}.",
+                machine.revision_id
+            ),
+        ));
+    }
+    let v = publish(server, arn, description)?;
+    Ok(json!({"creationDate": date(v.created_millis), "stateMachineVersionArn": v.arn}))
+}
+
+fn list_versions(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineArn", 256)?;
+    get_machine(server, arn)?;
+    let limit = r.max_results()?;
+    let after = r.next_token()?;
+    let mut page = server
+        .store()
+        .list_versions(
+            arn,
+            Page {
+                after: after.as_deref(),
+                limit: limit + 1,
+            },
+        )
+        .map_err(store_error)?;
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let versions: Vec<Value> = page
+        .iter()
+        .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": date(v.created_millis)}))
+        .collect();
+    let mut out = json!({"stateMachineVersions": versions});
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = json!(encode_token(&last.arn));
+    }
+    Ok(out)
+}
+
+/// Every alias of a state machine.
+fn all_aliases(server: &Server, machine_arn: &str) -> Result<Vec<AliasRecord>, ApiError> {
+    let mut out: Vec<AliasRecord> = Vec::new();
+    loop {
+        let after = out.last().map(|a| a.arn.clone());
+        let page = server
+            .store()
+            .list_aliases(
+                machine_arn,
+                Page {
+                    after: after.as_deref(),
+                    limit: 100,
+                },
+            )
+            .map_err(store_error)?;
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+    }
+}
+
+fn delete_version(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineVersionArn", 256)?;
+    parse_arn(arn, &["stateMachine"])?;
+    let (base, _) = split_qualified(arn);
+    if all_aliases(server, base)?
+        .iter()
+        .any(|a| a.routing.iter().any(|(v, _)| v == arn))
+    {
+        return Err(ApiError::new(
+            "ConflictException",
+            format!(
+                "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: {arn}"
+            ),
+        ));
+    }
+    server.store().delete_version(arn).map_err(store_error)?;
+    Ok(json!({}))
+}
+
+/// Alias names: 1 to 80 of `[a-zA-Z0-9_.-]`, not all digits (it would look like a version).
+fn check_alias_name(name: &str) -> Result<(), ApiError> {
+    let ok = !name.is_empty()
+        && name.len() <= 80
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        && !name.bytes().all(|b| b.is_ascii_digit());
+    if ok { Ok(()) } else { Err(invalid_name(name)) }
+}
+
+/// `routingConfiguration`: one or two versions of `machine_arn` whose weights add up to 100.
+fn routing(
+    server: &Server,
+    r: &Request<'_>,
+    machine_arn: &str,
+) -> Result<Option<Vec<(String, u32)>>, ApiError> {
+    let Some(config) = r.get("routingConfiguration") else {
+        return Ok(None);
+    };
+    let entries = config.as_array().ok_or_else(|| {
+        ApiError::new(
+            "SerializationException",
+            "'routingConfiguration' must be a list",
+        )
+    })?;
+    if entries.is_empty() || entries.len() > 2 {
+        return Err(validation(
+            "routingConfiguration",
+            config,
+            "Member must have length less than or equal to 2 and greater than or equal to 1",
+        ));
+    }
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for e in entries {
+        let version = e
+            .get("stateMachineVersionArn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                validation(
+                    "routingConfiguration.member.stateMachineVersionArn",
+                    &Value::Null,
+                    "Member must not be null",
+                )
+            })?;
+        let weight = e
+            .get("weight")
+            .and_then(Value::as_u64)
+            .filter(|w| *w <= 100)
+            .ok_or_else(|| {
+                validation(
+                    "routingConfiguration.member.weight",
+                    e.get("weight").unwrap_or(&Value::Null),
+                    "Member must have value less than or equal to 100",
+                )
+            })?;
+        let (base, qualifier) = split_qualified(version);
+        if base != machine_arn || !qualifier.is_some_and(|q| q.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ApiError::new(
+                "ValidationException",
+                format!(
+                    "Routing configuration must contain versions of {machine_arn}: '{version}'"
+                ),
+            ));
+        }
+        server
+            .store()
+            .get_version(version)
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    "ResourceNotFound",
+                    format!("Resource not found: '{version}'"),
+                )
+            })?;
+        if out.iter().any(|(v, _)| v == version) {
+            return Err(ApiError::new(
+                "ValidationException",
+                "Routing configuration must contain distinct state machine versions",
+            ));
+        }
+        out.push((version.to_string(), weight as u32));
+    }
+    if out.iter().map(|(_, w)| *w).sum::<u32>() != 100 {
+        return Err(ApiError::new(
+            "ValidationException",
+            "Sum of routing configuration weights must be equal to 100",
+        ));
+    }
+    Ok(Some(out))
+}
+
+fn alias_json(a: &AliasRecord) -> Value {
+    let routing: Vec<Value> = a
+        .routing
+        .iter()
+        .map(|(v, w)| json!({"stateMachineVersionArn": v, "weight": w}))
+        .collect();
+    let mut out = json!({
+        "stateMachineAliasArn": a.arn,
+        "name": a.name,
+        "routingConfiguration": routing,
+        "creationDate": date(a.created_millis),
+        "updateDate": date(a.updated_millis),
+    });
+    if let Some(d) = &a.description {
+        out["description"] = json!(d);
+    }
+    out
+}
+
+fn create_alias(server: &Server, r: &Request<'_>) -> ApiResult {
+    let name = r.str("name", 80)?;
+    check_alias_name(name)?;
+    let description = r.opt_str("description", 256)?.map(str::to_string);
+    let first = r
+        .get("routingConfiguration")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(|e| e.get("stateMachineVersionArn"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            validation(
+                "routingConfiguration",
+                &Value::Null,
+                "Member must not be null",
+            )
+        })?;
+    let (machine_arn, _) = split_qualified(first);
+    let machine_arn = machine_arn.to_string();
+    get_machine(server, &machine_arn)?;
+    let routing = routing(server, r, &machine_arn)?.unwrap_or_default();
+    let now = (server.clock())();
+    let alias = AliasRecord {
+        arn: format!("{machine_arn}:{name}"),
+        state_machine_arn: machine_arn,
+        name: name.to_string(),
+        description,
+        routing,
+        created_millis: now,
+        updated_millis: now,
+    };
+    match server.store().create_alias(&alias) {
+        Ok(()) => Ok(json!({"stateMachineAliasArn": alias.arn, "creationDate": date(now)})),
+        Err(StoreError::AlreadyExists(_)) => {
+            // Idempotent on the same description and routing.
+            let existing = server
+                .store()
+                .get_alias(&alias.arn)
+                .map_err(store_error)?
+                .ok_or_else(|| alias_not_found(&alias.arn))?;
+            if existing.description == alias.description && existing.routing == alias.routing {
+                Ok(
+                    json!({"stateMachineAliasArn": existing.arn, "creationDate": date(existing.created_millis)}),
+                )
+            } else {
+                Err(ApiError::new(
+                    "ConflictException",
+                    format!(
+                        "Failed to create alias because an alias with the same name and a different routing configuration already exists: '{}'",
+                        alias.arn
+                    ),
+                ))
+            }
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn get_alias(server: &Server, arn: &str) -> Result<AliasRecord, ApiError> {
+    parse_arn(arn, &["stateMachine"])?;
+    server
+        .store()
+        .get_alias(arn)
+        .map_err(store_error)?
+        .ok_or_else(|| alias_not_found(arn))
+}
+
+fn describe_alias(server: &Server, r: &Request<'_>) -> ApiResult {
+    Ok(alias_json(&get_alias(
+        server,
+        r.str("stateMachineAliasArn", 256)?,
+    )?))
+}
+
+fn update_alias(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineAliasArn", 256)?;
+    let mut alias = get_alias(server, arn)?;
+    let description = r.opt_str("description", 256)?;
+    let routing = routing(server, r, &alias.state_machine_arn.clone())?;
+    if description.is_none() && routing.is_none() {
+        return Err(ApiError::new(
+            "ValidationException",
+            "Either the description or the RoutingConfiguration must be specified",
+        ));
+    }
+    if let Some(d) = description {
+        alias.description = Some(d.to_string());
+    }
+    if let Some(rc) = routing {
+        alias.routing = rc;
+    }
+    alias.updated_millis = (server.clock())();
+    server.store().update_alias(&alias).map_err(store_error)?;
+    Ok(json!({"updateDate": date(alias.updated_millis)}))
+}
+
+fn delete_alias(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineAliasArn", 256)?;
+    parse_arn(arn, &["stateMachine"])?;
+    server.store().delete_alias(arn).map_err(store_error)?;
+    Ok(json!({}))
+}
+
+fn list_aliases(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("stateMachineArn", 256)?;
+    get_machine(server, arn)?;
+    let limit = r.max_results()?;
+    let after = r.next_token()?;
+    let mut page = server
+        .store()
+        .list_aliases(
+            arn,
+            Page {
+                after: after.as_deref(),
+                limit: limit + 1,
+            },
+        )
+        .map_err(store_error)?;
+    let more = page.len() > limit;
+    page.truncate(limit);
+    let aliases: Vec<Value> = page
+        .iter()
+        .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": date(a.created_millis)}))
+        .collect();
+    let mut out = json!({"stateMachineAliases": aliases});
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = json!(encode_token(&last.arn));
+    }
+    Ok(out)
 }

@@ -286,6 +286,42 @@ pub struct Page<'a> {
     pub limit: usize,
 }
 
+/// A published version of a state machine: an immutable revision with a number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    /// `stateMachineVersionArn` (`<state machine ARN>:<number>`).
+    pub arn: String,
+    /// The state machine.
+    pub state_machine_arn: String,
+    /// The number, from 1, never reused.
+    pub version: u64,
+    /// The revision it fixes.
+    pub revision_id: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `creationDate`, milliseconds since the epoch.
+    pub created_millis: i64,
+}
+
+/// An alias: a name that routes executions to one or two versions by weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasRecord {
+    /// `stateMachineAliasArn` (`<state machine ARN>:<name>`).
+    pub arn: String,
+    /// The state machine.
+    pub state_machine_arn: String,
+    /// `name`.
+    pub name: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `routingConfiguration`: (version ARN, weight) pairs.
+    pub routing: Vec<(String, u32)>,
+    /// `creationDate`, milliseconds since the epoch.
+    pub created_millis: i64,
+    /// `updateDate`, milliseconds since the epoch.
+    pub updated_millis: i64,
+}
+
 /// An activity: a task type that workers poll for (GetActivityTask).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityRecord {
@@ -413,6 +449,32 @@ pub trait Store: Send + Sync {
     fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>>;
     /// Gives the oldest task of `resource` that no worker has taken to `worker`.
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>>;
+
+    /// Publishes the state machine's current revision as a new version (the next number,
+    /// never one used before), or gives back the newest version if it already has that
+    /// revision (publishing is idempotent).
+    fn publish_version(
+        &self,
+        state_machine_arn: &str,
+        description: Option<&str>,
+        created_millis: i64,
+    ) -> Result<VersionRecord>;
+    /// A version by ARN.
+    fn get_version(&self, arn: &str) -> Result<Option<VersionRecord>>;
+    /// A state machine's versions, newest first; `page.after` is the last version ARN seen.
+    fn list_versions(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<VersionRecord>>;
+    /// Deletes a version (its executions keep running its revision).
+    fn delete_version(&self, arn: &str) -> Result<()>;
+    /// Stores a new alias; [`StoreError::AlreadyExists`] when its ARN is taken.
+    fn create_alias(&self, alias: &AliasRecord) -> Result<()>;
+    /// Replaces an alias's description and routing; [`StoreError::NotFound`] when missing.
+    fn update_alias(&self, alias: &AliasRecord) -> Result<()>;
+    /// An alias by ARN.
+    fn get_alias(&self, arn: &str) -> Result<Option<AliasRecord>>;
+    /// A state machine's aliases in ARN order.
+    fn list_aliases(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<AliasRecord>>;
+    /// Deletes an alias.
+    fn delete_alias(&self, arn: &str) -> Result<()>;
 
     /// Stores a new activity; [`StoreError::AlreadyExists`] when its ARN is taken.
     fn create_activity(&self, activity: &ActivityRecord) -> Result<()>;

@@ -18,6 +18,10 @@ struct Inner {
     timer_order: BTreeSet<(i64, String, u64)>,
     tasks: BTreeMap<String, TaskRecord>,
     activities: BTreeMap<String, ActivityRecord>,
+    versions: BTreeMap<String, VersionRecord>,
+    /// The last version number each state machine has used.
+    version_counters: BTreeMap<String, u64>,
+    aliases: BTreeMap<String, AliasRecord>,
     express_pending: BTreeMap<String, ExpressStart>,
     /// (state machine ARN, execution ARN) -> record.
     express_records: BTreeMap<(String, String), ExpressRecord>,
@@ -468,6 +472,113 @@ impl Store for MemoryStore {
 
     fn delete_activity(&self, arn: &str) -> Result<()> {
         self.lock()?.activities.remove(arn);
+        Ok(())
+    }
+
+    fn publish_version(
+        &self,
+        state_machine_arn: &str,
+        description: Option<&str>,
+        created_millis: i64,
+    ) -> Result<VersionRecord> {
+        let mut s = self.lock()?;
+        let machine = s
+            .machines
+            .get(state_machine_arn)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound(state_machine_arn.to_string()))?;
+        let newest = s
+            .versions
+            .values()
+            .filter(|v| v.state_machine_arn == state_machine_arn)
+            .max_by_key(|v| v.version)
+            .cloned();
+        if let Some(v) = newest.filter(|v| v.revision_id == machine.revision_id) {
+            return Ok(v);
+        }
+        let n = s
+            .version_counters
+            .get(state_machine_arn)
+            .copied()
+            .unwrap_or(0)
+            + 1;
+        s.version_counters.insert(state_machine_arn.to_string(), n);
+        let v = VersionRecord {
+            arn: format!("{state_machine_arn}:{n}"),
+            state_machine_arn: state_machine_arn.to_string(),
+            version: n,
+            revision_id: machine.revision_id,
+            description: description.map(str::to_string),
+            created_millis,
+        };
+        s.versions.insert(v.arn.clone(), v.clone());
+        Ok(v)
+    }
+
+    fn get_version(&self, arn: &str) -> Result<Option<VersionRecord>> {
+        Ok(self.lock()?.versions.get(arn).cloned())
+    }
+
+    fn list_versions(&self, state_machine_arn: &str, p: Page<'_>) -> Result<Vec<VersionRecord>> {
+        let s = self.lock()?;
+        let below = p
+            .after
+            .and_then(|a| s.versions.get(a))
+            .map_or(u64::MAX, |v| v.version);
+        let mut out: Vec<VersionRecord> = s
+            .versions
+            .values()
+            .filter(|v| v.state_machine_arn == state_machine_arn && v.version < below)
+            .cloned()
+            .collect();
+        out.sort_by_key(|v| std::cmp::Reverse(v.version));
+        out.truncate(p.limit);
+        Ok(out)
+    }
+
+    fn delete_version(&self, arn: &str) -> Result<()> {
+        self.lock()?.versions.remove(arn);
+        Ok(())
+    }
+
+    fn create_alias(&self, alias: &AliasRecord) -> Result<()> {
+        let mut s = self.lock()?;
+        if s.aliases.contains_key(&alias.arn) {
+            return Err(StoreError::AlreadyExists(alias.arn.clone()));
+        }
+        s.aliases.insert(alias.arn.clone(), alias.clone());
+        Ok(())
+    }
+
+    fn update_alias(&self, alias: &AliasRecord) -> Result<()> {
+        match self.lock()?.aliases.get_mut(&alias.arn) {
+            Some(a) => {
+                a.description = alias.description.clone();
+                a.routing = alias.routing.clone();
+                a.updated_millis = alias.updated_millis;
+                Ok(())
+            }
+            None => Err(StoreError::NotFound(alias.arn.clone())),
+        }
+    }
+
+    fn get_alias(&self, arn: &str) -> Result<Option<AliasRecord>> {
+        Ok(self.lock()?.aliases.get(arn).cloned())
+    }
+
+    fn list_aliases(&self, state_machine_arn: &str, p: Page<'_>) -> Result<Vec<AliasRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.aliases
+                .iter()
+                .filter(|(_, a)| a.state_machine_arn == state_machine_arn)
+                .map(|(k, v)| (k.clone(), v.clone())),
+            p,
+        ))
+    }
+
+    fn delete_alias(&self, arn: &str) -> Result<()> {
+        self.lock()?.aliases.remove(arn);
         Ok(())
     }
 }

@@ -78,6 +78,29 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_by_resource ON tasks (resource, worker, created_millis);
 CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks (execution_arn);
+CREATE TABLE IF NOT EXISTS versions (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    revision_id TEXT NOT NULL,
+    description TEXT,
+    created_millis INTEGER NOT NULL,
+    UNIQUE (state_machine_arn, version)
+);
+CREATE TABLE IF NOT EXISTS version_counters (
+    state_machine_arn TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS aliases (
+    arn TEXT PRIMARY KEY,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    routing TEXT NOT NULL,
+    created_millis INTEGER NOT NULL,
+    updated_millis INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliases_by_machine ON aliases (state_machine_arn, arn);
 CREATE TABLE IF NOT EXISTS activities (
     arn TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -940,6 +963,208 @@ impl Store for SqliteStore {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
     }
 
+    fn publish_version(
+        &self,
+        state_machine_arn: &str,
+        description: Option<&str>,
+        created_millis: i64,
+    ) -> Result<VersionRecord> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let revision: String = tx
+            .query_row(
+                "SELECT revision_id FROM state_machines WHERE arn = ?1",
+                params![state_machine_arn],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?
+            .ok_or_else(|| StoreError::NotFound(state_machine_arn.to_string()))?;
+        let newest = tx
+            .query_row(
+                &format!(
+                    "SELECT {VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?1 \
+                     ORDER BY version DESC LIMIT 1"
+                ),
+                params![state_machine_arn],
+                version_row,
+            )
+            .optional()
+            .map_err(backend)?;
+        if let Some(v) = newest.filter(|v| v.revision_id == revision) {
+            return Ok(v);
+        }
+        let last: i64 = tx
+            .query_row(
+                "SELECT last FROM version_counters WHERE state_machine_arn = ?1",
+                params![state_machine_arn],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)?
+            .unwrap_or(0);
+        let n = last + 1;
+        tx.execute(
+            "INSERT OR REPLACE INTO version_counters (state_machine_arn, last) VALUES (?1, ?2)",
+            params![state_machine_arn, n],
+        )
+        .map_err(backend)?;
+        let v = VersionRecord {
+            arn: format!("{state_machine_arn}:{n}"),
+            state_machine_arn: state_machine_arn.to_string(),
+            version: to_u64(n),
+            revision_id: revision,
+            description: description.map(str::to_string),
+            created_millis,
+        };
+        tx.execute(
+            &format!("INSERT INTO versions ({VERSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
+            params![
+                v.arn,
+                v.state_machine_arn,
+                n,
+                v.revision_id,
+                v.description,
+                v.created_millis
+            ],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(v)
+    }
+
+    fn get_version(&self, arn: &str) -> Result<Option<VersionRecord>> {
+        self.conn()?
+            .query_row(
+                &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE arn = ?1"),
+                params![arn],
+                version_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_versions(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<VersionRecord>> {
+        let conn = self.conn()?;
+        let below: i64 = match page.after {
+            Some(a) => conn
+                .query_row(
+                    "SELECT version FROM versions WHERE arn = ?1",
+                    params![a],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?
+                .unwrap_or(i64::MAX),
+            None => i64::MAX,
+        };
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?1 \
+                 AND version < ?2 ORDER BY version DESC LIMIT ?3"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![state_machine_arn, below, to_i64(page.limit as u64)],
+                version_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn delete_version(&self, arn: &str) -> Result<()> {
+        self.conn()?
+            .execute("DELETE FROM versions WHERE arn = ?1", params![arn])
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    fn create_alias(&self, a: &AliasRecord) -> Result<()> {
+        let inserted = self.conn()?.execute(
+            &format!("INSERT INTO aliases ({ALIAS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+            params![
+                a.arn,
+                a.state_machine_arn,
+                a.name,
+                a.description,
+                routing_text(&a.routing),
+                a.created_millis,
+                a.updated_millis
+            ],
+        );
+        match inserted {
+            Ok(_) => Ok(()),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(StoreError::AlreadyExists(a.arn.clone()))
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    fn update_alias(&self, a: &AliasRecord) -> Result<()> {
+        let n = self
+            .conn()?
+            .execute(
+                "UPDATE aliases SET description = ?2, routing = ?3, updated_millis = ?4 \
+                 WHERE arn = ?1",
+                params![
+                    a.arn,
+                    a.description,
+                    routing_text(&a.routing),
+                    a.updated_millis
+                ],
+            )
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::NotFound(a.arn.clone()));
+        }
+        Ok(())
+    }
+
+    fn get_alias(&self, arn: &str) -> Result<Option<AliasRecord>> {
+        self.conn()?
+            .query_row(
+                &format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE arn = ?1"),
+                params![arn],
+                alias_row,
+            )
+            .optional()
+            .map_err(backend)
+    }
+
+    fn list_aliases(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<AliasRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = ?1 AND arn > ?2 \
+                 ORDER BY arn LIMIT ?3"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    state_machine_arn,
+                    page.after.unwrap_or(""),
+                    to_i64(page.limit as u64)
+                ],
+                alias_row,
+            )
+            .map_err(backend)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+    }
+
+    fn delete_alias(&self, arn: &str) -> Result<()> {
+        self.conn()?
+            .execute("DELETE FROM aliases WHERE arn = ?1", params![arn])
+            .map_err(backend)?;
+        Ok(())
+    }
+
     fn create_activity(&self, a: &ActivityRecord) -> Result<()> {
         let inserted = self.conn()?.execute(
             "INSERT INTO activities (arn, name, created_millis, config) VALUES (?1, ?2, ?3, ?4)",
@@ -1005,6 +1230,51 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRecord> {
+    Ok(VersionRecord {
+        arn: r.get(0)?,
+        state_machine_arn: r.get(1)?,
+        version: to_u64(r.get(2)?),
+        revision_id: r.get(3)?,
+        description: r.get(4)?,
+        created_millis: r.get(5)?,
+    })
+}
+
+const VERSION_COLUMNS: &str =
+    "arn, state_machine_arn, version, revision_id, description, created_millis";
+
+/// Routing as stored: `version ARN weight` lines.
+fn routing_text(routing: &[(String, u32)]) -> String {
+    routing
+        .iter()
+        .map(|(arn, w)| format!("{arn} {w}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn alias_row(r: &Row<'_>) -> rusqlite::Result<AliasRecord> {
+    let routing: String = r.get(4)?;
+    Ok(AliasRecord {
+        arn: r.get(0)?,
+        state_machine_arn: r.get(1)?,
+        name: r.get(2)?,
+        description: r.get(3)?,
+        routing: routing
+            .lines()
+            .filter_map(|l| {
+                let (arn, w) = l.rsplit_once(' ')?;
+                Some((arn.to_string(), w.parse().ok()?))
+            })
+            .collect(),
+        created_millis: r.get(5)?,
+        updated_millis: r.get(6)?,
+    })
+}
+
+const ALIAS_COLUMNS: &str =
+    "arn, state_machine_arn, name, description, routing, created_millis, updated_millis";
 
 fn activity_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
     Ok(ActivityRecord {

@@ -594,6 +594,73 @@ fn revisions(store: &dyn Store) {
     assert_eq!(at("r1"), Some(first));
 }
 
+fn versions_and_aliases(store: &dyn Store) {
+    let mut m = machine("m");
+    store.create_state_machine(&m).unwrap();
+    let v1 = store.publish_version(SM, Some("first"), 10).unwrap();
+    assert_eq!((v1.arn.as_str(), v1.version), (&*format!("{SM}:1"), 1));
+    assert_eq!(v1.revision_id, "r1");
+    // The same revision again: the same version.
+    assert_eq!(store.publish_version(SM, None, 11).unwrap(), v1);
+    m.revision_id = "r2".into();
+    store.update_state_machine(&m).unwrap();
+    let v2 = store.publish_version(SM, None, 12).unwrap();
+    assert_eq!((v2.version, v2.revision_id.as_str()), (2, "r2"));
+    let all = |after: Option<&str>| {
+        store
+            .list_versions(SM, Page { after, limit: 10 })
+            .unwrap()
+            .iter()
+            .map(|v| v.version)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all(None), [2, 1]);
+    assert_eq!(all(Some(&v2.arn)), [1]);
+    // Numbers are never reused.
+    store.delete_version(&v2.arn).unwrap();
+    assert_eq!(store.get_version(&v2.arn).unwrap(), None);
+    m.revision_id = "r3".into();
+    store.update_state_machine(&m).unwrap();
+    assert_eq!(store.publish_version(SM, None, 13).unwrap().version, 3);
+    assert!(matches!(
+        store.publish_version(
+            "arn:aws:states:us-east-1:123456789012:stateMachine:no",
+            None,
+            1
+        ),
+        Err(StoreError::NotFound(_))
+    ));
+
+    let alias = AliasRecord {
+        arn: format!("{SM}:live"),
+        state_machine_arn: SM.into(),
+        name: "live".into(),
+        description: Some("d".into()),
+        routing: vec![(v1.arn.clone(), 90), (format!("{SM}:3"), 10)],
+        created_millis: 20,
+        updated_millis: 20,
+    };
+    store.create_alias(&alias).unwrap();
+    assert!(matches!(
+        store.create_alias(&alias),
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(store.get_alias(&alias.arn).unwrap(), Some(alias.clone()));
+    let mut changed = alias.clone();
+    changed.routing = vec![(v1.arn.clone(), 100)];
+    changed.description = None;
+    changed.updated_millis = 30;
+    store.update_alias(&changed).unwrap();
+    assert_eq!(store.get_alias(&alias.arn).unwrap(), Some(changed.clone()));
+    let page = Page {
+        after: None,
+        limit: 10,
+    };
+    assert_eq!(store.list_aliases(SM, page).unwrap(), vec![changed]);
+    store.delete_alias(&alias.arn).unwrap();
+    assert!(store.list_aliases(SM, page).unwrap().is_empty());
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -651,6 +718,12 @@ macro_rules! suite {
             fn leases() {
                 let store = $make;
                 super::leases(&*store);
+            }
+
+            #[test]
+            fn versions_and_aliases() {
+                let store = $make;
+                super::versions_and_aliases(&*store);
             }
 
             #[test]

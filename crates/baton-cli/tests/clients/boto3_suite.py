@@ -276,6 +276,70 @@ expect_error("StateMachineTypeNotSupported", sfn.list_executions, stateMachineAr
 a = sfn.start_execution(stateMachineArn=fast, input="{}")
 expect_error("InvalidArn", sfn.describe_execution, executionArn=a["executionArn"])
 
+# ----- versions and aliases -----
+pub = sfn.create_state_machine(name="pub", definition=versioned("one"), roleArn=ROLE, publish=True, versionDescription="first")
+v1 = pub["stateMachineVersionArn"]
+assert v1 == pub["stateMachineArn"] + ":1", pub
+expect_error(
+    "ValidationException",
+    sfn.create_state_machine,
+    name="pub2",
+    definition=hello,
+    roleArn=ROLE,
+    versionDescription="no publish",
+)
+# Publishing the same revision again gives the same version.
+assert sfn.publish_state_machine_version(stateMachineArn=pub["stateMachineArn"])["stateMachineVersionArn"] == v1
+u = sfn.update_state_machine(stateMachineArn=pub["stateMachineArn"], definition=versioned("two"), publish=True)
+v2 = u["stateMachineVersionArn"]
+assert v2.endswith(":2"), u
+expect_error(
+    "ConflictException",
+    sfn.publish_state_machine_version,
+    stateMachineArn=pub["stateMachineArn"],
+    revisionId="not-the-current-one",
+)
+listed = [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=pub["stateMachineArn"])["stateMachineVersions"]]
+assert listed == [v2, v1], listed
+d1 = sfn.describe_state_machine(stateMachineArn=v1)
+assert json.loads(d1["definition"]) == json.loads(versioned("one")) and d1["description"] == "first", d1
+# An execution of a version runs that version.
+run1 = sfn.start_execution(stateMachineArn=v1)["executionArn"]
+assert ":execution:pub:" in run1, run1
+assert json.loads(wait_for(run1)["output"]) == "one"
+alias = sfn.create_state_machine_alias(
+    name="live", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}], description="prod"
+)["stateMachineAliasArn"]
+assert alias == pub["stateMachineArn"] + ":live", alias
+a = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
+assert a["name"] == "live" and a["routingConfiguration"] == [{"stateMachineVersionArn": v1, "weight": 100}], a
+assert json.loads(wait_for(sfn.start_execution(stateMachineArn=alias)["executionArn"])["output"]) == "one"
+sfn.update_state_machine_alias(
+    stateMachineAliasArn=alias,
+    routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}],
+)
+assert json.loads(wait_for(sfn.start_execution(stateMachineArn=alias)["executionArn"])["output"]) == "two"
+expect_error(
+    "ValidationException",
+    sfn.update_state_machine_alias,
+    stateMachineAliasArn=alias,
+    routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 50}, {"stateMachineVersionArn": v2, "weight": 40}],
+)
+sfn.update_state_machine_alias(
+    stateMachineAliasArn=alias,
+    routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 50}, {"stateMachineVersionArn": v2, "weight": 50}],
+)
+runs = [sfn.start_execution(stateMachineArn=alias)["executionArn"] for _ in range(12)]
+outputs = {json.loads(wait_for(run)["output"]) for run in runs}
+assert outputs <= {"one", "two"}, outputs
+expect_error("ConflictException", sfn.delete_state_machine_version, stateMachineVersionArn=v1)
+assert [x["stateMachineAliasArn"] for x in sfn.list_state_machine_aliases(stateMachineArn=pub["stateMachineArn"])["stateMachineAliases"]] == [alias]
+expect_error("InvalidName", sfn.create_state_machine_alias, name="123", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}])
+sfn.delete_state_machine_alias(stateMachineAliasArn=alias)
+expect_error("ResourceNotFound", sfn.describe_state_machine_alias, stateMachineAliasArn=alias)
+sfn.delete_state_machine_version(stateMachineVersionArn=v1)
+assert [v["stateMachineVersionArn"] for v in sfn.list_state_machine_versions(stateMachineArn=pub["stateMachineArn"])["stateMachineVersions"]] == [v2]
+
 # ----- tags -----
 sfn.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "core"}, {"key": "env", "value": "dev"}])
 sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "prod"}])
