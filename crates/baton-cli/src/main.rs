@@ -238,19 +238,41 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     eprintln!("baton server: Step Functions API on http://{local}");
     // The handlers are in place before "ready": a SIGTERM right after it stops the server
     // cleanly instead of killing it.
-    let shutdown = tokio
+    let signal = tokio
         .block_on(async { shutdown_signal() })
         .context("cannot install the signal handlers")?;
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let shutdown = {
+        let stopping = Arc::clone(&stopping);
+        async move {
+            signal.await;
+            eprintln!("baton server: stopping");
+            stopping.notify_one();
+        }
+    };
     eprintln!("baton server: ready");
-    let served = tokio.block_on(baton_server::api::serve(
-        Arc::clone(&server),
-        listener,
-        shutdown,
-    ));
-    // Requests still running (a long poll, a synchronous Express run) get a few seconds.
-    tokio.shutdown_timeout(std::time::Duration::from_secs(5));
-    if let Ok(server) = Arc::try_unwrap(server) {
-        server.shutdown();
+    let served = tokio.block_on(async {
+        let serve = baton_server::api::serve(Arc::clone(&server), listener, shutdown);
+        tokio::pin!(serve);
+        tokio::select! {
+            served = &mut serve => served,
+            // Requests still running (a long poll, a synchronous Express run) get a few
+            // seconds; what they started is in the store either way.
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            } => {
+                eprintln!("baton server: requests still running after 5 s; stopping anyway");
+                Ok(())
+            }
+        }
+    });
+    tokio.shutdown_timeout(std::time::Duration::from_secs(1));
+    match Arc::try_unwrap(server) {
+        Ok(server) => server.shutdown(),
+        // A request still holds it: the runtimes' threads end with the process, and nothing
+        // committed is lost.
+        Err(_) => eprintln!("baton server: a request was still running; its work is in the store"),
     }
     served.context("the API server failed")?;
     eprintln!("baton server: stopped");

@@ -276,7 +276,7 @@ fn the_wire_protocol() {
     // No signature at all, or a malformed one: refused even without credentials.
     let list = Some("AWSStepFunctions.ListStateMachines");
     let (status, body) = raw_post(e, "x", list, "", "{}");
-    assert_eq!(status, 403);
+    assert_eq!(status, 400);
     assert_eq!(
         body["__type"],
         "com.amazonaws.swf.service.v2.model#MissingAuthenticationTokenException"

@@ -50,9 +50,7 @@ impl ApiError {
             "ServiceQuotaExceededException" => StatusCode::PAYMENT_REQUIRED,
             "InternalFailure" => StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceUnavailable" => StatusCode::SERVICE_UNAVAILABLE,
-            "MissingAuthenticationTokenException" | "InvalidSignatureException" => {
-                StatusCode::FORBIDDEN
-            }
+            // AWS's JSON services answer authentication failures with 400 too.
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -131,6 +129,8 @@ fn authenticate(
             now_millis: (server.clock())(),
             max_skew_seconds: 15 * 60,
             normalize: true,
+            service: Some("states"),
+            must_sign: &["x-amz-target"],
         }
         .verify(&req)
         .map(|_| ())
@@ -146,25 +146,65 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let parsed = authenticate(&server, method.as_str(), &uri, &headers, &body)
-        .and_then(|()| parse_request(&headers, &body));
-    let result = match parsed {
+    // The signature check hashes the body: it runs on the blocking pool with the operation.
+    let checked = {
+        let server = Arc::clone(&server);
+        blocking(move || {
+            authenticate(&server, method.as_str(), &uri, &headers, &body)?;
+            parse_request(&headers, &body)
+        })
+        .await
+    };
+    let result = match checked {
+        Ok((operation, input)) if operation == "GetActivityTask" => {
+            activity_long_poll(server, input).await
+        }
         Ok((operation, input)) => {
             let server = Arc::clone(&server);
-            tokio::task::spawn_blocking(move || ops::dispatch(&server, &operation, &input))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(ApiError::new(
-                        "InternalFailure",
-                        "The request processing has failed because of an unknown error.",
-                    ))
-                })
+            blocking(move || ops::dispatch(&server, &operation, &input)).await
         }
         Err(e) => Err(e),
     };
     match result {
         Ok(v) => respond(StatusCode::OK, &v),
         Err(e) => respond(e.status(), &e.body()),
+    }
+}
+
+/// Runs synchronous work (the store) on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| {
+        Err(ApiError::new(
+            "InternalFailure",
+            "The request processing has failed because of an unknown error.",
+        ))
+    })
+}
+
+/// GetActivityTask: asks the store for a task every 20 ms until one comes or the poll's time is
+/// up. It waits on the async runtime, not on a thread; a client that hangs up drops the
+/// request and so stops the polling.
+async fn activity_long_poll(server: Arc<Server>, input: Value) -> ApiResult {
+    let poll = {
+        let server = Arc::clone(&server);
+        let input = input.clone();
+        blocking(move || ops::activity_poll(&server, &input)).await?
+    };
+    let deadline = tokio::time::Instant::now() + poll.wait;
+    loop {
+        let attempt = {
+            let (server, poll) = (Arc::clone(&server), poll.clone());
+            blocking(move || ops::take_activity_task(&server, &poll)).await?
+        };
+        if let Some(task) = attempt {
+            return Ok(task);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(json!({}));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

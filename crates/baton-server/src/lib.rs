@@ -156,6 +156,9 @@ pub fn read_credentials(text: &str) -> Result<std::collections::BTreeMap<String,
             return Err(format!("not a 'key = value' line: {line}"));
         };
         match k.trim() {
+            "aws_access_key_id" | "aws_secret_access_key" if v.trim().is_empty() => {
+                return Err(format!("{} is empty", k.trim()));
+            }
             "aws_access_key_id" => key = Some(v.trim().to_string()),
             "aws_secret_access_key" => secret = Some(v.trim().to_string()),
             _ => {}

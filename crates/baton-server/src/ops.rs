@@ -379,11 +379,11 @@ fn create_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
                 .map_err(store_error)?
                 .ok_or_else(|| machine_not_found(&arn))?;
             let settings = config(&existing);
+            let default_logging = json!({"level": "OFF", "includeExecutionData": false});
             let same = existing.definition == definition
                 && existing.workflow_type == type_name
-                && logging
-                    .as_ref()
-                    .is_none_or(|l| settings.get("loggingConfiguration") == Some(l))
+                && settings.get("loggingConfiguration")
+                    == Some(logging.as_ref().unwrap_or(&default_logging))
                 && settings.get("tracingConfiguration") == Some(&tracing);
             if same {
                 Ok(json!({"stateMachineArn": arn, "creationDate": date(existing.created_millis)}))
@@ -586,7 +586,17 @@ fn validate_definition(r: &Request<'_>) -> ApiResult {
             ));
         }
     };
-    let max = r.max_results()?;
+    // This operation's maxResults goes to 100, not 1000.
+    let max = match r.get("maxResults").and_then(Value::as_i64) {
+        Some(n) if n > 100 => {
+            return Err(validation(
+                "maxResults",
+                &json!(n),
+                "Member must have value less than or equal to 100",
+            ));
+        }
+        _ => r.max_results()?,
+    };
     let mut analysis = analyze(
         definition,
         &Options {
@@ -1093,40 +1103,62 @@ fn list_activities(server: &Server, r: &Request<'_>) -> ApiResult {
 /// How long GetActivityTask waits for a task before it answers with none (AWS: 60 s).
 const ACTIVITY_POLL_MILLIS: u64 = 60_000;
 
-fn get_activity_task(server: &Server, r: &Request<'_>) -> ApiResult {
+/// A validated GetActivityTask request.
+#[derive(Debug, Clone)]
+pub struct ActivityPoll {
+    /// The activity.
+    pub activity_arn: String,
+    /// `workerName`, as given.
+    pub worker_name: Option<String>,
+    /// The name the store records as the task's worker.
+    pub worker_id: String,
+    /// How long to wait for a task.
+    pub wait: std::time::Duration,
+}
+
+/// Checks a GetActivityTask request (the activity must exist).
+pub fn activity_poll(server: &Server, input: &Value) -> Result<ActivityPoll, ApiError> {
+    let r = Request { input };
     let arn = r.str("activityArn", 256)?;
     let worker = r.opt_str("workerName", 80)?;
     get_activity(server, arn)?;
-    let worker_id = worker.map_or_else(|| format!("worker-{}", new_uuid()), str::to_string);
-    let deadline = std::time::Instant::now()
-        + std::time::Duration::from_millis(
+    Ok(ActivityPoll {
+        activity_arn: arn.to_string(),
+        worker_name: worker.map(str::to_string),
+        worker_id: worker.map_or_else(|| format!("worker-{}", new_uuid()), str::to_string),
+        wait: std::time::Duration::from_millis(
             server
                 .config()
                 .activity_poll_millis
                 .unwrap_or(ACTIVITY_POLL_MILLIS),
-        );
-    loop {
-        if let Some(task) = server
-            .store()
-            .take_task(arn, &worker_id)
-            .map_err(store_error)?
-        {
-            // The worker has it: the execution records ActivityStarted and its heartbeat
-            // clock starts.
-            server.standard().signal(
-                &task.execution_arn,
-                Signal::TaskStarted {
-                    task: task.task_id,
-                    worker_name: worker.map(str::to_string),
-                },
-            );
-            return Ok(json!({"taskToken": task.token, "input": task.input}));
-        }
-        if std::time::Instant::now() >= deadline {
-            return Ok(json!({}));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+        ),
+    })
+}
+
+/// Gives the oldest untaken task of the activity to the worker, if there is one.
+pub fn take_activity_task(server: &Server, poll: &ActivityPoll) -> Result<Option<Value>, ApiError> {
+    let Some(task) = server
+        .store()
+        .take_task(&poll.activity_arn, &poll.worker_id)
+        .map_err(store_error)?
+    else {
+        return Ok(None);
+    };
+    // The worker has it: the execution records ActivityStarted and its heartbeat clock starts.
+    server.standard().signal(
+        &task.execution_arn,
+        Signal::TaskStarted {
+            task: task.task_id,
+            worker_name: poll.worker_name.clone(),
+        },
+    );
+    Ok(Some(json!({"taskToken": task.token, "input": task.input})))
+}
+
+fn get_activity_task(server: &Server, r: &Request<'_>) -> ApiResult {
+    // Served by the API's async long poll; a direct call takes a task if one is there.
+    let poll = activity_poll(server, r.input)?;
+    Ok(take_activity_task(server, &poll)?.unwrap_or_else(|| json!({})))
 }
 
 // ----- tags -----

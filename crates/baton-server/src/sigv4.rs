@@ -366,6 +366,17 @@ fn build(
     })
 }
 
+/// `yyyymmddThhmmssZ` of seconds since the epoch.
+fn amz_date(seconds: i64) -> String {
+    // RFC 3339 (`2015-08-30T12:36:00.000Z`) without its separators and fraction.
+    let rfc = baton_engine::time::format_millis(seconds.saturating_mul(1000));
+    let digits: String = rfc.chars().take(19).filter(char::is_ascii_digit).collect();
+    match digits.get(..8).zip(digits.get(8..14)) {
+        Some((day, time)) => format!("{day}T{time}Z"),
+        None => rfc,
+    }
+}
+
 /// Seconds since the epoch of `yyyymmddThhmmssZ`.
 fn epoch_seconds(amz_date: &str) -> Option<i64> {
     let n = |r: std::ops::Range<usize>| amz_date.get(r)?.parse::<i64>().ok();
@@ -374,6 +385,9 @@ fn epoch_seconds(amz_date: &str) -> Option<i64> {
     let days = baton_engine::time::days_from_civil(y, m, d);
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
+
+/// The longest life of a presigned request (AWS: seven days).
+pub const MAX_EXPIRES_SECONDS: u64 = 604_800;
 
 /// What the verifier needs besides the request.
 pub struct Verifier<'a> {
@@ -385,6 +399,12 @@ pub struct Verifier<'a> {
     pub max_skew_seconds: i64,
     /// Path normalisation (on for every service but S3).
     pub normalize: bool,
+    /// The service the credential scope must name (`states`), if checked.
+    pub service: Option<&'a str>,
+    /// Headers that must be among the signed ones when the request has them (besides `host`,
+    /// which must always be signed): for the API, `x-amz-target`, so that a signature for one
+    /// operation cannot be used for another.
+    pub must_sign: &'a [&'a str],
 }
 
 impl Verifier<'_> {
@@ -396,6 +416,37 @@ impl Verifier<'_> {
                 "Missing Authentication Token",
             )
         })?;
+        if let Some(hash) = header(req, "x-amz-content-sha256")
+            && !hash.eq_ignore_ascii_case(&sha256_hex(req.body))
+        {
+            return Err(auth_error(
+                "InvalidSignatureException",
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            ));
+        }
+        if let Some(service) = self.service
+            && sig.service != service
+        {
+            return Err(auth_error(
+                "InvalidSignatureException",
+                format!(
+                    "Credential should be scoped to correct service: '{service}'. Credential scope: {}",
+                    sig.scope
+                ),
+            ));
+        }
+        let unsigned = std::iter::once("host")
+            .chain(self.must_sign.iter().copied())
+            .find(|h| {
+                (*h == "host" || header(req, h).is_some())
+                    && !sig.signed_headers.iter().any(|s| s == h)
+            });
+        if let Some(h) = unsigned {
+            return Err(auth_error(
+                "InvalidSignatureException",
+                format!("'{h}' must be a signed header."),
+            ));
+        }
         let secret = (self.secret)(&sig.access_key).ok_or_else(|| {
             auth_error(
                 "UnrecognizedClientException",
@@ -406,23 +457,36 @@ impl Verifier<'_> {
             .ok_or_else(|| auth_error("IncompleteSignatureException", "Invalid X-Amz-Date"))?;
         let now = self.now_millis.div_euclid(1000);
         match sig.presigned_expires {
+            Some(expires) if expires > MAX_EXPIRES_SECONDS => {
+                return Err(auth_error(
+                    "InvalidSignatureException",
+                    format!(
+                        "X-Amz-Expires must be less than a week (in seconds) that is {MAX_EXPIRES_SECONDS}"
+                    ),
+                ));
+            }
             Some(expires)
-                if now > signed_at + expires as i64 || signed_at > now + self.max_skew_seconds =>
+                if now > signed_at.saturating_add(expires as i64)
+                    || signed_at > now.saturating_add(self.max_skew_seconds) =>
             {
                 return Err(auth_error(
                     "InvalidSignatureException",
                     format!(
-                        "Signature expired: {} is now earlier than {} + {expires} s",
-                        sig.amz_date, now
+                        "Signature expired: {} is now earlier than {} (presigned for {expires} s)",
+                        sig.amz_date,
+                        amz_date(now)
                     ),
                 ));
             }
-            None if (now - signed_at).abs() > self.max_skew_seconds => {
+            None if now.saturating_sub(signed_at).abs() > self.max_skew_seconds => {
                 return Err(auth_error(
                     "InvalidSignatureException",
                     format!(
-                        "Signature expired: {} is now earlier or later than {} by more than {} s.",
-                        sig.amz_date, now, self.max_skew_seconds
+                        "Signature expired: {} is now earlier than {} ({} - {} min.)",
+                        sig.amz_date,
+                        amz_date(now - self.max_skew_seconds),
+                        amz_date(now),
+                        self.max_skew_seconds / 60
                     ),
                 ));
             }
@@ -462,8 +526,10 @@ impl Verifier<'_> {
         secret: &str,
         without_token: bool,
     ) -> (String, String, String) {
-        let payload = header(req, "x-amz-content-sha256")
-            .map_or_else(|| sha256_hex(req.body), str::to_string);
+        // The body's own hash, always: an `X-Amz-Content-Sha256` header that says otherwise
+        // (or UNSIGNED-PAYLOAD) is refused in `verify`, so a captured signature cannot carry
+        // another body.
+        let payload = sha256_hex(req.body);
         let creq = canonical_request(
             req,
             &sig.signed_headers,

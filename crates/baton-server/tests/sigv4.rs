@@ -66,6 +66,8 @@ fn verifier(normalize: bool, now: i64) -> Verifier<'static> {
         now_millis: now,
         max_skew_seconds: 900,
         normalize,
+        service: Some("service"),
+        must_sign: &[],
     }
 }
 
@@ -323,6 +325,77 @@ fn the_clock_is_bounded() {
             .verify(&query.request())
             .is_err()
     );
+}
+
+#[test]
+fn the_body_host_and_required_headers_are_bound_to_the_signature() {
+    let root = suite().join("aws-signing-test-suite/v4/post-x-www-form-urlencoded");
+    let raw =
+        read_request(&std::fs::read_to_string(root.join("header-signed-request.txt")).unwrap());
+    let v = verifier(true, SIGNED_AT);
+    assert!(v.verify(&raw.request()).is_ok());
+    // A new body with a content hash header claiming the old body's hash.
+    let mut forged =
+        read_request(&std::fs::read_to_string(root.join("header-signed-request.txt")).unwrap());
+    forged.body = b"Param1=other".to_vec();
+    assert!(v.verify(&forged.request()).is_err());
+    let mut unsigned =
+        read_request(&std::fs::read_to_string(root.join("header-signed-request.txt")).unwrap());
+    for h in unsigned
+        .headers
+        .iter_mut()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("x-amz-content-sha256"))
+    {
+        h.1 = "UNSIGNED-PAYLOAD".into();
+    }
+    assert!(v.verify(&unsigned.request()).is_err());
+    // A header the server requires signed, sent unsigned.
+    let plain = suite().join("aws-signing-test-suite/v4/get-vanilla");
+    let mut raw =
+        read_request(&std::fs::read_to_string(plain.join("header-signed-request.txt")).unwrap());
+    let strict = Verifier {
+        must_sign: &["x-amz-target"],
+        ..verifier(true, SIGNED_AT)
+    };
+    assert!(
+        strict.verify(&raw.request()).is_ok(),
+        "absent, so nothing to sign"
+    );
+    raw.headers.push((
+        "X-Amz-Target".into(),
+        "AWSStepFunctions.DeleteStateMachine".into(),
+    ));
+    let err = strict.verify(&raw.request()).unwrap_err();
+    assert!(err.message.contains("x-amz-target"), "{err:?}");
+    // Another service's scope.
+    let other = Verifier {
+        service: Some("states"),
+        ..verifier(true, SIGNED_AT)
+    };
+    assert!(
+        other
+            .verify(
+                &read_request(
+                    &std::fs::read_to_string(plain.join("header-signed-request.txt")).unwrap()
+                )
+                .request()
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn presigned_lives_are_bounded_to_a_week() {
+    let root = suite().join("aws-signing-test-suite/v4/get-vanilla");
+    let mut raw =
+        read_request(&std::fs::read_to_string(root.join("query-signed-request.txt")).unwrap());
+    raw.query = raw
+        .query
+        .replace("X-Amz-Expires=3600", "X-Amz-Expires=99999999999999999");
+    let err = verifier(true, SIGNED_AT)
+        .verify(&raw.request())
+        .unwrap_err();
+    assert!(err.message.contains("a week"), "{err:?}");
 }
 
 #[test]
