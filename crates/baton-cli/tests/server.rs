@@ -120,6 +120,7 @@ fn finishes_what_a_previous_process_left() {
     let pending = ExpressStart {
         arn: "arn:aws:states:us-east-1:123456789012:express:quick:x:0000".into(),
         state_machine_arn: express.arn.clone(),
+        revision_id: express.revision_id.clone(),
         name: "x".into(),
         input: r#"{"hello": "world"}"#.into(),
         start_millis: now(),

@@ -37,6 +37,9 @@ pub const MAX_VARIABLES_BYTES: usize = 10 * 1024 * 1024;
 /// The most events a Standard execution's history may hold; the last is its ExecutionFailed.
 pub const MAX_HISTORY_EVENTS: usize = 25_000;
 
+/// The most events an Express execution records in one step (see `check_express_step`).
+pub const EXPRESS_STEP_EVENTS: u64 = 100_000;
+
 /// The layout of [`Execution::snapshot`]; bumped when it changes.
 const SNAPSHOT_VERSION: u32 = 1;
 
@@ -901,6 +904,7 @@ impl Execution {
     }
 
     fn run(&mut self) {
+        let step_start = self.event_count();
         while let Some(fid) = self.ready.pop_front() {
             if self.status != Status::Running {
                 self.ready.clear();
@@ -908,7 +912,32 @@ impl Execution {
             }
             self.advance(fid);
             self.check_history_limit();
+            self.check_express_step(step_start);
         }
+    }
+
+    /// An Express execution has no history quota, but one step that never yields (a
+    /// Pass/Choice cycle) would hold its runtime's thread for good: after
+    /// [`EXPRESS_STEP_EVENTS`] events in one step it times out, as AWS would time it out at
+    /// five minutes.
+    fn check_express_step(&mut self, step_start: u64) {
+        if self.status != Status::Running
+            || self.machine.workflow_type != WorkflowType::Express
+            || self.event_count() - step_start < EXPRESS_STEP_EVENTS
+        {
+            return;
+        }
+        let last = self.event_count();
+        self.record(last, T::ExecutionTimedOut, Some(json!({"error": error::TIMEOUT, "cause": format!("The execution ran {EXPRESS_STEP_EVENTS} events without waiting for anything: it could not end within five minutes.")})));
+        self.ready.clear();
+        self.finish(
+            Status::TimedOut,
+            None,
+            Some(StatesError::new(
+                error::TIMEOUT,
+                format!("The execution ran {EXPRESS_STEP_EVENTS} events without waiting for anything: it could not end within five minutes."),
+            )),
+        );
     }
 
     /// A Standard execution fails when its history reaches 25,000 events (AWS's quota; the

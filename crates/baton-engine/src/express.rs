@@ -264,7 +264,7 @@ impl Express {
         clock: Clock,
         workers: usize,
     ) -> Result<Express> {
-        let seed = (clock)().cast_unsigned() ^ u64::from(std::process::id()).rotate_left(32);
+        let seed = crate::runtime::os_random();
         let shared = Arc::new(Shared {
             machines: Durable::new(Arc::clone(&store)),
             store,
@@ -305,12 +305,21 @@ impl Express {
             let Some(last) = page.last() else { break };
             after = Some(last.arn.clone());
             for start in page {
-                let machine = store.get_state_machine(&start.state_machine_arn)?;
+                // The revision it was started with, as for Standard executions.
+                let machine = match store
+                    .get_state_machine_revision(&start.state_machine_arn, &start.revision_id)?
+                {
+                    Some(m) => Some(m),
+                    None => store.get_state_machine(&start.state_machine_arn)?,
+                };
                 let begin = machine
                     .ok_or_else(|| DurableError::NotFound(start.state_machine_arn.clone()))
                     .and_then(|m| self.begin(&m, &start, true, None));
                 match begin {
-                    Ok(b) => self.shared.lock().begins.push_back(b),
+                    Ok(b) => {
+                        self.shared.running.fetch_add(1, Ordering::SeqCst);
+                        self.shared.lock().begins.push_back(b);
+                    }
                     // Its state machine is gone or no longer valid: it can never run.
                     Err(_) => finished_badly.push((start.arn, None)),
                 }
@@ -373,10 +382,13 @@ impl Express {
         Ok(ExpressStart {
             arn,
             state_machine_arn: machine.arn.clone(),
+            revision_id: machine.revision_id.clone(),
             name,
             input: input.to_string(),
             start_millis: (self.shared.clock)(),
-            seed: self.shared.random(),
+            // The OS's, so that the execution's randomness (and its tokens) cannot be guessed
+            // from another execution's.
+            seed: crate::runtime::os_random(),
         })
     }
 
@@ -458,6 +470,77 @@ struct Stepper {
 }
 
 impl Stepper {
+    /// Delivers a signal to a running execution. If the core panics, the execution is ended
+    /// as failed (its caller answered) instead of taking the stepping thread down.
+    fn deliver(&mut self, shared: &Shared, arn: &str, signal: Signal, now: i64) {
+        let Some(live) = self.live.get_mut(arn) else {
+            return;
+        };
+        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            live.ex.signal(now, signal);
+        }))
+        .is_ok();
+        if ok {
+            self.after(shared, arn, now);
+            return;
+        }
+        if let Some(live) = self.live.remove(arn) {
+            for (at, timer) in &live.timers {
+                self.timers.remove(&(*at, arn.to_string(), *timer));
+            }
+            let info = live.ex.info().clone();
+            let history = live.ex.history().to_vec();
+            self.broken(
+                shared,
+                &info,
+                live.input_text,
+                live.logging,
+                live.persisted,
+                live.reply,
+                history,
+                now,
+            );
+        }
+    }
+
+    /// Ends an execution the core could not run: FAILED with `States.Runtime`.
+    #[allow(clippy::too_many_arguments)]
+    fn broken(
+        &mut self,
+        shared: &Shared,
+        info: &ExecutionInfo,
+        input_text: String,
+        logging: Logging,
+        persisted: bool,
+        reply: Option<mpsc::Sender<ExpressOutcome>>,
+        history: Vec<HistoryEvent>,
+        now: i64,
+    ) {
+        shared.running.fetch_sub(1, Ordering::SeqCst);
+        let outcome = ExpressOutcome {
+            execution_arn: info.execution_arn.clone(),
+            state_machine_arn: info.state_machine_arn.clone(),
+            name: info.name.clone(),
+            start_millis: info.start_millis,
+            stop_millis: now,
+            status: ExecutionStatus::Failed,
+            input: input_text,
+            output: None,
+            error: Some("States.Runtime".into()),
+            cause: Some(
+                "Baton could not run this execution (an internal error); it was stopped.".into(),
+            ),
+            history,
+        };
+        let record = outcome.record(logging);
+        if persisted || record.is_some() {
+            self.finished.push((info.execution_arn.clone(), record));
+        }
+        if let Some(reply) = reply {
+            self.replies.push((reply, outcome));
+        }
+    }
+
     /// Takes what the core asked for after a step, and ends the execution if it has ended.
     fn after(&mut self, shared: &Shared, arn: &str, now: i64) {
         let Some(live) = self.live.get_mut(arn) else {
@@ -542,7 +625,23 @@ fn stepper(shared: &Shared) {
         let now = (shared.clock)();
         for b in begins {
             let arn = b.info.execution_arn.clone();
-            let ex = Execution::start(b.machine, b.info, b.input, now);
+            let info = b.info.clone();
+            let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                Execution::start(b.machine, b.info, b.input, now)
+            }));
+            let Ok(ex) = started else {
+                st.broken(
+                    shared,
+                    &info,
+                    b.input_text,
+                    b.logging,
+                    b.persisted,
+                    b.reply,
+                    Vec::new(),
+                    now,
+                );
+                continue;
+            };
             st.live.insert(
                 arn.clone(),
                 Live {
@@ -557,10 +656,7 @@ fn stepper(shared: &Shared) {
             st.after(shared, &arn, now);
         }
         for (arn, signal) in signals {
-            if let Some(live) = st.live.get_mut(&arn) {
-                live.ex.signal(now, signal);
-                st.after(shared, &arn, now);
-            }
+            st.deliver(shared, &arn, signal, now);
         }
         while let Some((at, arn, timer)) = st.timers.first().cloned() {
             if at > now {
@@ -569,8 +665,7 @@ fn stepper(shared: &Shared) {
             st.timers.remove(&(at, arn.clone(), timer));
             if let Some(live) = st.live.get_mut(&arn) {
                 live.timers.retain(|t| *t != (at, timer));
-                live.ex.signal(now, Signal::TimerFired { timer });
-                st.after(shared, &arn, now);
+                st.deliver(shared, &arn, Signal::TimerFired { timer }, now);
             }
         }
         if !st.tasks.is_empty() {

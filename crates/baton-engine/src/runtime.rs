@@ -251,12 +251,14 @@ impl Runtime {
     }
 
     fn retry_fenced(&self, step: impl Fn() -> Result<Step>) -> Result<Step> {
-        let mut attempts = 0;
+        // The stepper may move the execution on meanwhile; back off (1, 2, 4... 32 ms) for up
+        // to about 5 s before giving up.
+        let mut attempts = 0u32;
         loop {
             match step() {
-                Err(DurableError::Store(StoreError::Fenced { .. })) if attempts < 50 => {
+                Err(DurableError::Store(StoreError::Fenced { .. })) if attempts < 160 => {
                     attempts += 1;
-                    std::thread::sleep(Duration::from_millis(1));
+                    std::thread::sleep(Duration::from_millis(1 << attempts.min(5)));
                 }
                 Ok(step) => {
                     self.shared.dispatch(step.dispatch.clone());
@@ -398,6 +400,19 @@ fn worker(shared: &Shared) {
         let signal = run_task(&shared.runner, &task.request);
         let done = crate::durable::task_token(&task.execution_arn, task.request.task, None);
         shared.enqueue(&task.execution_arn, signal, Some(done));
+    }
+}
+
+/// 64 bits from the operating system's random source (seeds of executions, so that their task
+/// tokens cannot be guessed); the clock's nanoseconds if it cannot be read.
+pub fn os_random() -> u64 {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 8];
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)) {
+        Ok(()) => u64::from_le_bytes(bytes),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
     }
 }
 

@@ -131,6 +131,11 @@ fn child() {
         }
         Ok(Json::from(1i64))
     });
+    // Leave when the parent is gone (its end of our stdin closes), whoever reaps us.
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        std::process::exit(0);
+    });
     let rt = Runtime::start(Arc::clone(&store), runner, clock, 2).unwrap();
     for wave in 0..waves {
         let starts: Vec<(String, String, u64)> = (0..WAVE)
@@ -143,17 +148,31 @@ fn child() {
             r.unwrap();
         }
     }
-    // Run until killed; leave if the parent is gone.
+    // Run until killed.
     loop {
-        std::thread::sleep(Duration::from_millis(100));
-        if std::os::unix::process::parent_id() == 1 {
-            std::process::exit(0);
-        }
+        std::thread::sleep(Duration::from_secs(1));
     }
 }
 
-fn spawn(db: &Path, log: &Path, origin: i64, waves: usize) -> std::process::Child {
-    Command::new(std::env::current_exe().unwrap())
+/// A child node, killed with SIGKILL when dropped (also when the test fails).
+struct Node(std::process::Child);
+
+impl Node {
+    fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(db: &Path, log: &Path, origin: i64, waves: usize) -> Node {
+    let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "kill_9_at_random_moments",
@@ -166,10 +185,12 @@ fn spawn(db: &Path, log: &Path, origin: i64, waves: usize) -> std::process::Chil
         .env("BATON_CRASH_LOG", log)
         .env("BATON_CRASH_ORIGIN", origin.to_string())
         .env("BATON_CRASH_WAVES", waves.to_string())
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Node(child)
 }
 
 /// Every execution of the state machine, in ARN order.
@@ -194,10 +215,12 @@ fn all_executions(store: &dyn Store) -> Vec<baton_store::ExecutionRecord> {
     }
 }
 
-/// Whether all `waves` have been started and have ended.
-fn waves_done(store: &dyn Store, waves: usize) -> bool {
+/// Whether all `waves` have been started and have ended, and how many steps were committed.
+fn progress(store: &dyn Store, waves: usize) -> (bool, u64) {
     let all = all_executions(store);
-    all.len() == waves * WAVE && all.iter().all(|e| e.status != ExecutionStatus::Running)
+    let done =
+        all.len() == waves * WAVE && all.iter().all(|e| e.status != ExecutionStatus::Running);
+    (done, all.iter().map(|e| e.version).sum())
 }
 
 /// A small xorshift generator: the kill moments, reproducible from the printed seed.
@@ -233,27 +256,34 @@ fn kill_9_at_random_moments() {
     let origin = wall_millis();
     let started = Instant::now();
     let mut waves = 1;
+    let mut committed = 0;
+    // Kills after which more steps had been committed: they landed on running work.
+    let mut landed = 0;
     for _ in 0..kills {
-        let mut node = spawn(&tmp.0, &log, origin, waves);
+        let node = spawn(&tmp.0, &log, origin, waves);
         // A random moment: while it opens the store, starts executions, or steps them.
         std::thread::sleep(Duration::from_millis(5 + rng.below(250)));
-        node.kill().unwrap();
-        node.wait().unwrap();
+        node.kill();
         let store = SqliteStore::open(&tmp.0).unwrap();
-        if waves_done(&store, waves) {
+        let (done, now_committed) = progress(&store, waves);
+        if now_committed > committed {
+            landed += 1;
+        }
+        committed = now_committed;
+        if done {
             waves += 1;
         }
     }
+    assert!(landed > 0, "no kill landed while executions were running");
     // A last node runs everything to its end.
-    let mut node = spawn(&tmp.0, &log, origin, waves);
+    let node = spawn(&tmp.0, &log, origin, waves);
     let store = SqliteStore::open(&tmp.0).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while !waves_done(&store, waves) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !progress(&store, waves).0 {
         assert!(Instant::now() < deadline, "executions did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
-    node.kill().unwrap();
-    node.wait().unwrap();
+    node.kill();
     let elapsed = started.elapsed();
 
     let mut invocations: HashMap<String, HashMap<String, usize>> = HashMap::new();
@@ -325,8 +355,9 @@ fn kill_9_at_random_moments() {
             .is_empty()
     );
     eprintln!(
-        "crash test: {kills} kills, {} executions in {waves} waves, {transitions} history events, \
-         {redispatched} tasks invoked again after a crash, {:.1} s",
+        "crash test: {kills} kills ({landed} while steps were being committed), {} executions \
+         in {waves} waves, {transitions} history events, {redispatched} tasks invoked again \
+         after a crash, {:.1} s",
         executions.len(),
         elapsed.as_secs_f64()
     );

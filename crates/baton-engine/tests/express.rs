@@ -223,6 +223,7 @@ fn asynchronous_starts_run_at_least_once_across_a_restart() {
         assert!(Instant::now() < deadline, "pending starts never finished");
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert_eq!(x.running(), 0);
     x.shutdown();
     let kept = all(|p| store.express_records(SM, p));
     assert_eq!(kept.len(), 20);
@@ -256,4 +257,21 @@ fn many_synchronous_callers_at_once() {
     let ok: usize = callers.into_iter().map(|c| c.join().unwrap()).sum();
     assert_eq!(ok, 200);
     assert_eq!(x.running(), 0);
+}
+
+#[test]
+fn an_endless_loop_times_out_instead_of_holding_the_runtime() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.stop", "IsPresent": true, "Next": "D"}], "Default": "P"},
+        "D": {"Type": "Succeed"}}});
+    let m = machine(def, "EXPRESS", json!({}));
+    let x = Express::start(Arc::clone(&store), runner(), dilated_clock(), 1).unwrap();
+    let out = x.start_sync(&m, None, "{}").unwrap();
+    assert_eq!(out.status, ExecutionStatus::TimedOut);
+    assert_eq!(out.error.as_deref(), Some("States.Timeout"));
+    // The runtime still serves others.
+    let fine = x.start_sync(&m, None, r#"{"stop": 1}"#).unwrap();
+    assert_eq!(fine.status, ExecutionStatus::Succeeded);
 }

@@ -680,8 +680,7 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         "{}:{name}",
         machine_arn.replacen(":stateMachine:", ":execution:", 1)
     );
-    let seed =
-        (server.clock())().cast_unsigned() ^ u64::from_str_radix(&new_uuid()[..8], 16).unwrap_or(0);
+    let seed = baton_engine::runtime::os_random();
     let started = server
         .standard()
         .start_executions(&machine, &[(name.clone(), input, seed)])

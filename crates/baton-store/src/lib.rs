@@ -343,6 +343,8 @@ pub struct ExpressStart {
     pub arn: String,
     /// The state machine it runs.
     pub state_machine_arn: String,
+    /// The revision of the state machine it runs.
+    pub revision_id: String,
     /// `name`.
     pub name: String,
     /// The input, as JSON text.
@@ -413,7 +415,8 @@ pub trait Store: Send + Sync {
     }
     /// An execution by ARN.
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>>;
-    /// A state machine's executions in ARN order, optionally of one status.
+    /// A state machine's executions, most recent first (by start time, then ARN, descending),
+    /// optionally of one status; `page.after` is the ARN of the last one of the previous page.
     fn list_executions(
         &self,
         state_machine_arn: &str,

@@ -175,9 +175,11 @@ impl Store for MemoryStore {
                 m.role_arn = machine.role_arn.clone();
                 m.revision_id = machine.revision_id.clone();
                 m.config = machine.config.clone();
+                // As SQLite does: a revision, once kept, stays as it was first kept.
                 let revision = m.clone();
                 s.revisions
-                    .insert((machine.arn.clone(), machine.revision_id.clone()), revision);
+                    .entry((machine.arn.clone(), machine.revision_id.clone()))
+                    .or_insert(revision);
                 Ok(())
             }
             None => Err(StoreError::NotFound(machine.arn.clone())),
@@ -280,16 +282,21 @@ impl Store for MemoryStore {
         p: Page<'_>,
     ) -> Result<Vec<ExecutionRecord>> {
         let s = self.lock()?;
-        Ok(page(
-            s.executions
-                .iter()
-                .filter(|(_, e)| {
-                    e.state_machine_arn == state_machine_arn
-                        && status.is_none_or(|st| e.status == st)
-                })
-                .map(|(k, v)| (k.clone(), v.clone())),
-            p,
-        ))
+        let key = |e: &ExecutionRecord| (e.start_millis, e.arn.clone());
+        let below = p.after.and_then(|a| s.executions.get(a)).map(key);
+        let mut out: Vec<ExecutionRecord> = s
+            .executions
+            .values()
+            .filter(|e| {
+                e.state_machine_arn == state_machine_arn
+                    && status.is_none_or(|st| e.status == st)
+                    && below.as_ref().is_none_or(|b| key(e) < *b)
+            })
+            .cloned()
+            .collect();
+        out.sort_by_key(|e| std::cmp::Reverse(key(e)));
+        out.truncate(p.limit);
+        Ok(out)
     }
 
     fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {

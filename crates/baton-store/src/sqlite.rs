@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS revisions (
     PRIMARY KEY (arn, revision_id)
 );
 CREATE INDEX IF NOT EXISTS executions_running ON executions (status, lease_until_millis);
+CREATE INDEX IF NOT EXISTS executions_recent ON executions (state_machine_arn, start_millis, arn);
 CREATE TABLE IF NOT EXISTS history (
     execution_arn TEXT NOT NULL,
     id INTEGER NOT NULL,
@@ -110,6 +111,7 @@ CREATE TABLE IF NOT EXISTS activities (
 CREATE TABLE IF NOT EXISTS express_pending (
     arn TEXT PRIMARY KEY,
     state_machine_arn TEXT NOT NULL,
+    revision_id TEXT NOT NULL DEFAULT '',
     name TEXT NOT NULL,
     input TEXT NOT NULL,
     start_millis INTEGER NOT NULL,
@@ -389,8 +391,23 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         |r| r.get(0),
     )?;
     if !has_revision {
+        // Executions from before revisions run their state machine's current one.
         conn.execute_batch(
-            "ALTER TABLE executions ADD COLUMN revision_id TEXT NOT NULL DEFAULT ''",
+            "BEGIN IMMEDIATE;
+             ALTER TABLE executions ADD COLUMN revision_id TEXT NOT NULL DEFAULT '';
+             UPDATE executions SET revision_id = COALESCE((SELECT revision_id FROM state_machines s
+                 WHERE s.arn = executions.state_machine_arn), '');
+             COMMIT;",
+        )?;
+    }
+    let pending_has_revision: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('express_pending') WHERE name = 'revision_id')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !pending_has_revision {
+        conn.execute_batch(
+            "ALTER TABLE express_pending ADD COLUMN revision_id TEXT NOT NULL DEFAULT ''",
         )?;
     }
     conn.execute(
@@ -640,10 +657,25 @@ impl Store for SqliteStore {
         page: Page<'_>,
     ) -> Result<Vec<ExecutionRecord>> {
         let conn = self.conn()?;
+        // The page continues below the last execution of the previous one.
+        let below: (i64, String) = match page.after {
+            Some(a) => conn
+                .query_row(
+                    "SELECT start_millis, arn FROM executions WHERE arn = ?1",
+                    params![a],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()
+                .map_err(backend)?
+                .unwrap_or((i64::MIN, String::new())),
+            None => (i64::MAX, String::new()),
+        };
         let mut stmt = conn
             .prepare_cached(&format!(
                 "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 \
-                 AND (?2 IS NULL OR status = ?2) AND arn > ?3 ORDER BY arn LIMIT ?4"
+                 AND (?2 IS NULL OR status = ?2) \
+                 AND (start_millis < ?3 OR (start_millis = ?3 AND (?4 = '' OR arn < ?4))) \
+                 ORDER BY start_millis DESC, arn DESC LIMIT ?5"
             ))
             .map_err(backend)?;
         let rows = stmt
@@ -651,7 +683,8 @@ impl Store for SqliteStore {
                 params![
                     state_machine_arn,
                     status.map(ExecutionStatus::as_str),
-                    page.after.unwrap_or(""),
+                    below.0,
+                    below.1,
                     to_i64(page.limit as u64)
                 ],
                 execution_row,
@@ -831,7 +864,7 @@ impl Store for SqliteStore {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO express_pending (arn, state_machine_arn, name, input, \
-                     start_millis, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     start_millis, seed, revision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(backend)?;
             for x in starts {
@@ -841,7 +874,8 @@ impl Store for SqliteStore {
                     x.name,
                     x.input,
                     x.start_millis,
-                    x.seed.cast_signed()
+                    x.seed.cast_signed(),
+                    x.revision_id
                 ]);
                 match inserted {
                     Ok(_) => {}
@@ -861,7 +895,7 @@ impl Store for SqliteStore {
         let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(
-                "SELECT arn, state_machine_arn, name, input, start_millis, seed \
+                "SELECT arn, state_machine_arn, name, input, start_millis, seed, revision_id \
                  FROM express_pending WHERE arn > ?1 ORDER BY arn LIMIT ?2",
             )
             .map_err(backend)?;
@@ -876,6 +910,7 @@ impl Store for SqliteStore {
                         input: r.get(3)?,
                         start_millis: r.get(4)?,
                         seed: r.get::<_, i64>(5)?.cast_unsigned(),
+                        revision_id: r.get(6)?,
                     })
                 },
             )

@@ -460,6 +460,7 @@ fn express_start(arn: &str) -> ExpressStart {
     ExpressStart {
         arn: arn.into(),
         state_machine_arn: SM.into(),
+        revision_id: "r1".into(),
         name: arn.rsplit(':').nth(1).unwrap_or("x").into(),
         input: r#"{"a":1}"#.into(),
         start_millis: 5_000,
@@ -661,6 +662,30 @@ fn versions_and_aliases(store: &dyn Store) {
     assert!(store.list_aliases(SM, page).unwrap().is_empty());
 }
 
+fn executions_are_listed_newest_first(store: &dyn Store) {
+    for (name, start) in [("a", 3_000), ("b", 1_000), ("c", 2_000), ("d", 2_000)] {
+        let mut e = new_execution(name, "{}");
+        e.start_millis = start;
+        store.start_execution(&e).unwrap();
+    }
+    let names = |after: Option<&str>, limit: usize| {
+        store
+            .list_executions(SM, None, Page { after, limit })
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(None, 10), ["a", "d", "c", "b"]);
+    let first = names(None, 2);
+    assert_eq!(first, ["a", "d"]);
+    let after = format!(
+        "arn:aws:states:us-east-1:123456789012:execution:m:{}",
+        first[1]
+    );
+    assert_eq!(names(Some(&after), 10), ["c", "b"]);
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -724,6 +749,12 @@ macro_rules! suite {
             fn versions_and_aliases() {
                 let store = $make;
                 super::versions_and_aliases(&*store);
+            }
+
+            #[test]
+            fn executions_are_listed_newest_first() {
+                let store = $make;
+                super::executions_are_listed_newest_first(&*store);
             }
 
             #[test]
