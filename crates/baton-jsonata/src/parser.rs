@@ -436,9 +436,45 @@ fn assign_labels(node: &mut Node, labels: &[Arc<str>]) {
     })
 }
 
+/// Whether the pattern has an inline modifier group (`(?i:...)`, `(?-m:...)`): ES2025 syntax
+/// that the reference's JavaScript engine rejects, and that regress compiles wrongly.
+fn has_modifier_group(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class && chars.peek() == Some(&'?') => {
+                chars.next();
+                if !matches!(chars.peek(), Some(':' | '=' | '!' | '<')) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn compile_regex(pattern: &str, flags: &str, pos: usize) -> Result<Arc<RegexDef>, Error> {
-    let regex = regress::Regex::with_flags(pattern, flags)
-        .map_err(|e| Error::val("S0303", e.to_string()).at(pos))?;
+    if has_modifier_group(pattern) {
+        return Err(Error::val(
+            "S0303",
+            format!("Invalid regular expression: /{pattern}/: Invalid group"),
+        )
+        .at(pos));
+    }
+    // regress asserts its own invariants; a pattern that breaks one is an invalid regex here,
+    // not a crash.
+    let compiled = std::panic::catch_unwind(|| regress::Regex::with_flags(pattern, flags))
+        .map_err(|_| {
+            Error::val("S0303", format!("Invalid regular expression: /{pattern}/")).at(pos)
+        })?;
+    let regex = compiled.map_err(|e| Error::val("S0303", e.to_string()).at(pos))?;
     Ok(Arc::new(RegexDef {
         regex,
         source: pattern.to_string(),

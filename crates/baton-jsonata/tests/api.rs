@@ -172,3 +172,28 @@ fn undefined_and_null_are_distinct() {
     );
     assert_eq!(eval("$", None, &Bindings::new()).unwrap(), None);
 }
+
+#[test]
+fn inline_regex_modifiers_are_refused_as_the_reference_refuses_them() {
+    // `(?i:...)` is ES2025; the reference's engine (node 20) rejects it, and regress would
+    // compile it wrongly (found by the jsonata_parse fuzz target).
+    for bad in ["/(?i:c)/", "/a(?-i:b)/", "/(?im-s:x)/"] {
+        let err = Expression::parse(&format!("$match('abc', {bad})")).unwrap_err();
+        assert_eq!(err.code, "S0303", "{bad}");
+    }
+    for good in [
+        "/(?:c)/i",
+        "/(?=c)/",
+        "/(?!c)/",
+        "/(?<n>c)/",
+        "/(?<=a)b/",
+        r"/\(?i:/",
+    ] {
+        assert!(
+            Expression::parse(&format!("$match('abc', {good})")).is_ok(),
+            "{good}"
+        );
+    }
+    let m = eval("$match('ABC', /(?:c)/i).match", None, &Bindings::new()).unwrap();
+    assert_eq!(m, Some(json!("C")));
+}
