@@ -185,3 +185,58 @@ fn a_new_runtime_finishes_what_a_stopped_one_left() {
     );
     check_histories(&*store, &names);
 }
+
+#[test]
+fn concurrent_starts_share_transactions_and_stay_idempotent() {
+    let db = TempDb::new("runtime-grouped");
+    let store = db.open();
+    store.create_state_machine(&machine()).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let rt = Arc::new(
+        Runtime::start(
+            Arc::clone(&store),
+            runner(Arc::clone(&calls)),
+            dilated_clock(),
+            2,
+        )
+        .unwrap(),
+    );
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let rt = Arc::clone(&rt);
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|i| {
+                        let name = format!("g{t}-{i}");
+                        let step = rt
+                            .start_execution_grouped(&machine(), &name, "{}", i)
+                            .unwrap();
+                        assert!(!step.existed);
+                        assert_eq!(step.execution.arn, arn(&name));
+                        name
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let names: Vec<String> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    // The same start again is the same execution; another input is refused.
+    let again = rt
+        .start_execution_grouped(&machine(), &names[0], "{}", 0)
+        .unwrap();
+    assert!(again.existed);
+    assert!(
+        rt.start_execution_grouped(&machine(), &names[0], r#"{"x":1}"#, 0)
+            .is_err()
+    );
+    let records = wait_for_all(&*store, &names);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.status == ExecutionStatus::Succeeded)
+    );
+    check_histories(&*store, &names);
+}

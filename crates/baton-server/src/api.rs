@@ -146,23 +146,23 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // The signature check hashes the body: it runs on the blocking pool with the operation.
-    let checked = {
+    // One trip to the blocking pool: the signature check (it hashes the body), then the
+    // operation (the store is synchronous). GetActivityTask's long poll waits here instead.
+    let result = {
         let server = Arc::clone(&server);
         blocking(move || {
             authenticate(&server, method.as_str(), &uri, &headers, &body)?;
-            parse_request(&headers, &body)
+            let (operation, input) = parse_request(&headers, &body)?;
+            if operation == "GetActivityTask" {
+                return Ok(Err(input));
+            }
+            ops::dispatch(&server, &operation, &input).map(Ok)
         })
         .await
     };
-    let result = match checked {
-        Ok((operation, input)) if operation == "GetActivityTask" => {
-            activity_long_poll(server, input).await
-        }
-        Ok((operation, input)) => {
-            let server = Arc::clone(&server);
-            blocking(move || ops::dispatch(&server, &operation, &input)).await
-        }
+    let result = match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(input)) => activity_long_poll(server, input).await,
         Err(e) => Err(e),
     };
     match result {

@@ -681,13 +681,10 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         machine_arn.replacen(":stateMachine:", ":execution:", 1)
     );
     let seed = baton_engine::runtime::os_random();
-    let started = server
+    let step = server
         .standard()
-        .start_executions(&machine, &[(name.clone(), input, seed)])
-        .map_err(|e| start_error(e, machine_arn, &name, &arn))?
-        .pop()
-        .ok_or_else(|| internal("no start result"))?;
-    let step = started.map_err(|e| start_error(e, machine_arn, &name, &arn))?;
+        .start_execution_grouped(&machine, &name, &input, seed)
+        .map_err(|e| start_error(e, machine_arn, &name, &arn))?;
     let record = step.execution;
     // Idempotent only while the execution runs; an ended one keeps its name.
     if step.existed && record.status != ExecutionStatus::Running {
