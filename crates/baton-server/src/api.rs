@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -252,6 +253,19 @@ pub fn router(server: Arc<Server>) -> axum::Router {
     axum::Router::new()
         .route("/", axum::routing::post(handle))
         .with_state(server)
+}
+
+/// Serves the API on `addr` from a thread of its own (its own tokio runtime) for as long as the
+/// process lives: for tests, benchmarks and embedding. The address actually bound (port 0 picks
+/// a free one).
+pub fn serve_in_background(server: Arc<Server>, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let listener = rt.block_on(tokio::net::TcpListener::bind(addr))?;
+    let bound = listener.local_addr()?;
+    std::thread::spawn(move || rt.block_on(serve(server, listener, std::future::pending())));
+    Ok(bound)
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets requests in flight end.

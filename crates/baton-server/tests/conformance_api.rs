@@ -36,23 +36,7 @@ fn serve(dir: &std::path::Path) -> SocketAddr {
         ..ServerConfig::default()
     };
     let server = Arc::new(Server::start_with(config, task_targets(), clock).unwrap());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        rt.block_on(baton_server::api::serve(
-            server,
-            listener,
-            std::future::pending(),
-        ))
-    });
-    addr
+    baton_server::api::serve_in_background(server, "127.0.0.1:0".parse().unwrap()).unwrap()
 }
 
 /// One API call: (HTTP status, body).
