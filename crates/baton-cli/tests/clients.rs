@@ -339,3 +339,33 @@ print("ok")
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn javascript_sdk_v3() {
+    if !available("node and npm", Command::new("npm").arg("--version")) {
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/js");
+    if !dir.join("node_modules/@aws-sdk/client-sfn").exists() {
+        // The locked versions, from the npm registry.
+        let installed = Command::new("npm")
+            .args(["ci", "--silent", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .unwrap();
+        assert!(installed.success(), "npm ci failed in {}", dir.display());
+    }
+    let s = server("js");
+    let out = Command::new("node")
+        .arg("suite.mjs")
+        .arg(&s.endpoint)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "JS SDK suite failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
