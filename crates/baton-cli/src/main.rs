@@ -4,6 +4,11 @@
 //! (bad arguments, unreadable file).
 
 use anyhow::Context;
+
+// The server allocates many small JSON values per request; mimalloc is markedly faster at it
+// than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use baton_asl::model::WorkflowType;
 use baton_asl::source::SourceFormat;
 use baton_asl::{Diagnostic, Severity};

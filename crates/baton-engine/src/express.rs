@@ -139,6 +139,25 @@ pub struct ExpressOutcome {
 }
 
 impl ExpressOutcome {
+    /// The outcome of an ended execution.
+    fn of(ex: &Execution, input: String, now: i64) -> ExpressOutcome {
+        let error = ex.error();
+        let info = ex.info();
+        ExpressOutcome {
+            execution_arn: info.execution_arn.clone(),
+            state_machine_arn: info.state_machine_arn.clone(),
+            name: info.name.clone(),
+            start_millis: info.start_millis,
+            stop_millis: now,
+            status: store_status(ex.status()),
+            input,
+            output: ex.output().map(Json::to_json_string),
+            error: error.map(|e| e.error.clone()).filter(|e| !e.is_empty()),
+            cause: error.and_then(|e| e.cause.clone()),
+            history: ex.history().to_vec(),
+        }
+    }
+
     /// What the logging configuration keeps of it: `None` when it keeps nothing.
     pub fn record(&self, logging: Logging) -> Option<ExpressRecord> {
         let data = logging.include_execution_data;
@@ -190,6 +209,8 @@ struct Begin {
     /// Whether a pending start is stored for it (asynchronous starts).
     persisted: bool,
     reply: Option<mpsc::Sender<ExpressOutcome>>,
+    /// Started already by the caller (a synchronous start that did not end at once).
+    started: Option<Execution>,
 }
 
 /// A running execution, owned by the stepping thread.
@@ -359,6 +380,7 @@ impl Express {
             logging: Logging::from_config(&machine.config),
             persisted,
             reply,
+            started: None,
         })
     }
 
@@ -408,7 +430,32 @@ impl Express {
     ) -> Result<ExpressOutcome> {
         let start = self.new_start(machine, name, input)?;
         let (tx, rx) = mpsc::channel();
-        let begin = self.begin(machine, &start, false, Some(tx))?;
+        let mut begin = self.begin(machine, &start, false, Some(tx))?;
+        // Run its first step here: a machine that needs no task and no timer (Pass, Choice,
+        // JSONata...) ends at once, without a trip through the stepping thread.
+        let now = (self.shared.clock)();
+        let first = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Execution::start(
+                Arc::clone(&begin.machine),
+                begin.info.clone(),
+                begin.input.clone(),
+                now,
+            )
+        }));
+        if let Ok(ex) = first {
+            if ex.status() != Status::Running {
+                let outcome = ExpressOutcome::of(&ex, begin.input_text, now);
+                if let Some(record) = outcome.record(begin.logging) {
+                    // Best-effort, as AWS's log delivery is.
+                    let _ = self
+                        .shared
+                        .store
+                        .finish_express(&[(outcome.execution_arn.clone(), Some(record))]);
+                }
+                return Ok(outcome);
+            }
+            begin.started = Some(ex);
+        }
         self.submit(begin);
         rx.recv()
             .map_err(|_| DurableError::Unavailable("the Express runtime stopped".into()))
@@ -570,23 +617,7 @@ impl Stepper {
             self.timers.remove(&(*at, arn.to_string(), *timer));
         }
         shared.running.fetch_sub(1, Ordering::SeqCst);
-        let ex = live.ex;
-        let status = store_status(ex.status());
-        let error = ex.error();
-        let info = ex.info();
-        let outcome = ExpressOutcome {
-            execution_arn: arn.to_string(),
-            state_machine_arn: info.state_machine_arn.clone(),
-            name: info.name.clone(),
-            start_millis: info.start_millis,
-            stop_millis: now,
-            status,
-            input: live.input_text,
-            output: ex.output().map(Json::to_json_string),
-            error: error.map(|e| e.error.clone()).filter(|e| !e.is_empty()),
-            cause: error.and_then(|e| e.cause.clone()),
-            history: ex.history().to_vec(),
-        };
+        let outcome = ExpressOutcome::of(&live.ex, live.input_text, now);
         let record = outcome.record(live.logging);
         if live.persisted || record.is_some() {
             self.finished.push((arn.to_string(), record));
@@ -626,9 +657,12 @@ fn stepper(shared: &Shared) {
         for b in begins {
             let arn = b.info.execution_arn.clone();
             let info = b.info.clone();
-            let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                Execution::start(b.machine, b.info, b.input, now)
-            }));
+            let started = match b.started {
+                Some(ex) => Ok(ex),
+                None => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Execution::start(b.machine, b.info, b.input, now)
+                })),
+            };
             let Ok(ex) = started else {
                 st.broken(
                     shared,

@@ -22,6 +22,10 @@ use std::time::{Duration, Instant};
 
 const CONNECTIONS: usize = 8;
 
+// As the `baton` binary does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn serve(dir: &std::path::Path) -> SocketAddr {
     let config = ServerConfig {
         data_dir: dir.to_path_buf(),
