@@ -336,6 +336,8 @@ impl Durable {
                 arn,
                 state_machine_arn: machine.arn.clone(),
                 revision_id: machine.revision_id.clone(),
+                version_arn: None,
+                alias_arn: None,
                 name: name.to_string(),
                 input: input.to_string(),
                 start_millis: now,

@@ -94,8 +94,18 @@ impl Queues {
     }
 }
 
+/// Which version or alias an execution was started through (StartExecution with their ARN).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartedVia {
+    /// The version that runs, if one was named (directly, or chosen by the alias).
+    pub version_arn: Option<String>,
+    /// The alias named, if any.
+    pub alias_arn: Option<String>,
+}
+
 /// A start waiting for the starter thread, with where to send its result.
 struct QueuedStart {
+    via: StartedVia,
     machine: StateMachineRecord,
     name: String,
     input: String,
@@ -252,6 +262,7 @@ impl Runtime {
         name: &str,
         input: &str,
         seed: u64,
+        via: StartedVia,
     ) -> Result<Step> {
         let (reply, answer) = std::sync::mpsc::channel();
         self.shared
@@ -259,6 +270,7 @@ impl Runtime {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(QueuedStart {
+                via,
                 machine: machine.clone(),
                 name: name.to_string(),
                 input: input.to_string(),
@@ -454,7 +466,9 @@ fn starter(shared: &Shared) {
                 .durable
                 .prepare_start(&s.machine, &s.name, &s.input, now, s.seed)
             {
-                Ok(p) => {
+                Ok(mut p) => {
+                    p.execution.version_arn = s.via.version_arn;
+                    p.execution.alias_arn = s.via.alias_arn;
                     prepared.push(p);
                     waiting.push(s.reply);
                 }

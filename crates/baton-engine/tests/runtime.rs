@@ -209,7 +209,7 @@ fn concurrent_starts_share_transactions_and_stay_idempotent() {
                     .map(|i| {
                         let name = format!("g{t}-{i}");
                         let step = rt
-                            .start_execution_grouped(&machine(), &name, "{}", i)
+                            .start_execution_grouped(&machine(), &name, "{}", i, Default::default())
                             .unwrap();
                         assert!(!step.existed);
                         assert_eq!(step.execution.arn, arn(&name));
@@ -225,11 +225,11 @@ fn concurrent_starts_share_transactions_and_stay_idempotent() {
         .collect();
     // The same start again is the same execution; another input is refused.
     let again = rt
-        .start_execution_grouped(&machine(), &names[0], "{}", 0)
+        .start_execution_grouped(&machine(), &names[0], "{}", 0, Default::default())
         .unwrap();
     assert!(again.existed);
     assert!(
-        rt.start_execution_grouped(&machine(), &names[0], r#"{"x":1}"#, 0)
+        rt.start_execution_grouped(&machine(), &names[0], r#"{"x":1}"#, 0, Default::default())
             .is_err()
     );
     let records = wait_for_all(&*store, &names);

@@ -666,6 +666,10 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let name = r.opt_str("name", 80)?.map(str::to_string);
     let input = execution_input(r)?;
     let target = resolve(server, machine_arn)?;
+    let via = baton_engine::runtime::StartedVia {
+        version_arn: target.version.as_ref().map(|v| v.arn.clone()),
+        alias_arn: target.alias.as_ref().map(|a| a.arn.clone()),
+    };
     let machine = target.machine;
     let machine_arn = machine.arn.as_str();
     if machine.workflow_type == "EXPRESS" {
@@ -683,7 +687,7 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let seed = baton_engine::runtime::os_random();
     let step = server
         .standard()
-        .start_execution_grouped(&machine, &name, &input, seed)
+        .start_execution_grouped(&machine, &name, &input, seed, via)
         .map_err(|e| start_error(e, machine_arn, &name, &arn))?;
     let record = step.execution;
     // Idempotent only while the execution runs; an ended one keeps its name.
@@ -766,6 +770,12 @@ fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         "startDate": date(e.start_millis),
         "redriveCount": 0,
     });
+    if let Some(v) = &e.version_arn {
+        out["stateMachineVersionArn"] = json!(v);
+    }
+    if let Some(a) = &e.alias_arn {
+        out["stateMachineAliasArn"] = json!(a);
+    }
     if !metadata_only {
         out["input"] = json!(e.input);
         out["inputDetails"] = payload_details();
@@ -871,6 +881,12 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
                                "startDate": date(e.start_millis), "redriveCount": 0});
             if let Some(stop) = e.stop_millis {
                 v["stopDate"] = date(stop);
+            }
+            if let Some(version) = &e.version_arn {
+                v["stateMachineVersionArn"] = json!(version);
+            }
+            if let Some(alias) = &e.alias_arn {
+                v["stateMachineAliasArn"] = json!(alias);
             }
             v
         })

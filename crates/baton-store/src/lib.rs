@@ -134,6 +134,10 @@ pub struct NewExecution {
     /// The revision of the state machine it runs (its definition at the start): an update of
     /// the state machine does not change what a running execution runs.
     pub revision_id: String,
+    /// The version it was started through (directly or by an alias), if any.
+    pub version_arn: Option<String>,
+    /// The alias it was started through, if any.
+    pub alias_arn: Option<String>,
     /// `name`, unique per state machine.
     pub name: String,
     /// The input, as JSON text.
@@ -158,6 +162,10 @@ pub struct ExecutionRecord {
     pub state_machine_arn: String,
     /// The revision of the state machine it runs.
     pub revision_id: String,
+    /// `stateMachineVersionArn`: the version it was started through, if any.
+    pub version_arn: Option<String>,
+    /// `stateMachineAliasArn`: the alias it was started through, if any.
+    pub alias_arn: Option<String>,
     /// `name`.
     pub name: String,
     /// `status`.

@@ -234,6 +234,8 @@ impl Store for MemoryStore {
             arn: e.arn.clone(),
             state_machine_arn: e.state_machine_arn.clone(),
             revision_id: e.revision_id.clone(),
+            version_arn: e.version_arn.clone(),
+            alias_arn: e.alias_arn.clone(),
             name: e.name.clone(),
             status: ExecutionStatus::Running,
             input: e.input.clone(),

@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS executions (
     owner TEXT,
     lease_until_millis INTEGER NOT NULL DEFAULT 0,
     revision_id TEXT NOT NULL DEFAULT '',
+    version_arn TEXT,
+    alias_arn TEXT,
     UNIQUE (state_machine_arn, name)
 );
 CREATE TABLE IF NOT EXISTS revisions (
@@ -167,7 +169,8 @@ const MACHINE_COLUMNS: &str =
     "arn, name, definition, role_arn, workflow_type, created_millis, revision_id, config";
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, output, error, \
-     cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis, revision_id";
+     cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis, revision_id, \
+     version_arn, alias_arn";
 
 fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let status: String = r.get(3)?;
@@ -187,6 +190,8 @@ fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         owner: r.get(12)?,
         lease_until_millis: r.get(13)?,
         revision_id: r.get(14)?,
+        version_arn: r.get(15)?,
+        alias_arn: r.get(16)?,
     })
 }
 
@@ -400,6 +405,17 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
+    let has_version: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('executions') WHERE name = 'version_arn')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_version {
+        conn.execute_batch(
+            "ALTER TABLE executions ADD COLUMN version_arn TEXT;
+             ALTER TABLE executions ADD COLUMN alias_arn TEXT;",
+        )?;
+    }
     let pending_has_revision: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM pragma_table_info('express_pending') WHERE name = 'revision_id')",
         [],
@@ -457,8 +473,8 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
     }
     tx.prepare_cached(
         "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
-         version, snapshot, lease_until_millis, revision_id) \
-         VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0, ?7)",
+         version, snapshot, lease_until_millis, revision_id, version_arn, alias_arn) \
+         VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0, ?7, ?8, ?9)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -468,7 +484,9 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
             e.input,
             e.start_millis,
             e.snapshot,
-            e.revision_id
+            e.revision_id,
+            e.version_arn,
+            e.alias_arn
         ])
     })
     .map_err(backend)?;

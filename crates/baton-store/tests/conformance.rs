@@ -24,6 +24,8 @@ fn new_execution(name: &str, input: &str) -> NewExecution {
         arn: format!("arn:aws:states:us-east-1:123456789012:execution:m:{name}"),
         state_machine_arn: SM.into(),
         revision_id: "r1".into(),
+        version_arn: None,
+        alias_arn: None,
         name: name.into(),
         input: input.into(),
         start_millis: 2_000,
@@ -684,6 +686,19 @@ fn executions_are_listed_newest_first(store: &dyn Store) {
         first[1]
     );
     assert_eq!(names(Some(&after), 10), ["c", "b"]);
+    // What it was started through is kept.
+    let mut via = new_execution("v", "{}");
+    via.version_arn = Some(format!("{SM}:3"));
+    via.alias_arn = Some(format!("{SM}:live"));
+    let Started::Created(stored) = store.start_execution(&via).unwrap() else {
+        panic!("existed")
+    };
+    assert_eq!(stored.version_arn, via.version_arn);
+    let read = store.get_execution(&via.arn).unwrap().unwrap();
+    assert_eq!(
+        (read.version_arn, read.alias_arn),
+        (via.version_arn, via.alias_arn)
+    );
 }
 
 macro_rules! suite {

@@ -306,14 +306,18 @@ assert json.loads(d1["definition"]) == json.loads(versioned("one")) and d1["desc
 # An execution of a version runs that version.
 run1 = sfn.start_execution(stateMachineArn=v1)["executionArn"]
 assert ":execution:pub:" in run1, run1
-assert json.loads(wait_for(run1)["output"]) == "one"
+d = wait_for(run1)
+assert json.loads(d["output"]) == "one"
+assert d["stateMachineVersionArn"] == v1 and "stateMachineAliasArn" not in d, d
 alias = sfn.create_state_machine_alias(
     name="live", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}], description="prod"
 )["stateMachineAliasArn"]
 assert alias == pub["stateMachineArn"] + ":live", alias
 a = sfn.describe_state_machine_alias(stateMachineAliasArn=alias)
 assert a["name"] == "live" and a["routingConfiguration"] == [{"stateMachineVersionArn": v1, "weight": 100}], a
-assert json.loads(wait_for(sfn.start_execution(stateMachineArn=alias)["executionArn"])["output"]) == "one"
+d = wait_for(sfn.start_execution(stateMachineArn=alias)["executionArn"])
+assert json.loads(d["output"]) == "one"
+assert d["stateMachineAliasArn"] == alias and d["stateMachineVersionArn"] == v1, d
 sfn.update_state_machine_alias(
     stateMachineAliasArn=alias,
     routingConfiguration=[{"stateMachineVersionArn": v2, "weight": 100}],
