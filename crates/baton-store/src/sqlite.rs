@@ -388,14 +388,18 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
     Ok(to_u64(version))
 }
 
+/// Whether `table` has `column` (older files lack the newer ones).
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+        params![table, column],
+        |r| r.get(0),
+    )
+}
+
 /// Brings a database made by an older Baton up to this schema.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
-    let has_revision: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('executions') WHERE name = 'revision_id')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_revision {
+    if !has_column(conn, "executions", "revision_id")? {
         // Executions from before revisions run their state machine's current one.
         conn.execute_batch(
             "BEGIN IMMEDIATE;
@@ -405,23 +409,13 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
-    let has_version: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('executions') WHERE name = 'version_arn')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_version {
+    if !has_column(conn, "executions", "version_arn")? {
         conn.execute_batch(
             "ALTER TABLE executions ADD COLUMN version_arn TEXT;
              ALTER TABLE executions ADD COLUMN alias_arn TEXT;",
         )?;
     }
-    let pending_has_revision: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM pragma_table_info('express_pending') WHERE name = 'revision_id')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !pending_has_revision {
+    if !has_column(conn, "express_pending", "revision_id")? {
         conn.execute_batch(
             "ALTER TABLE express_pending ADD COLUMN revision_id TEXT NOT NULL DEFAULT ''",
         )?;

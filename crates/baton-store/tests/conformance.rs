@@ -865,3 +865,60 @@ fn sqlite_file_survives_reopening() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// A file made before revisions, versions and Express revisions existed opens, and its running
+/// execution is pinned to its state machine's revision.
+#[test]
+fn sqlite_migrates_an_older_file() {
+    let path = temp_db("migrate");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE state_machines (arn TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+                 definition TEXT NOT NULL, role_arn TEXT NOT NULL, workflow_type TEXT NOT NULL,
+                 created_millis INTEGER NOT NULL, revision_id TEXT NOT NULL, config TEXT NOT NULL);
+             CREATE TABLE executions (arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL,
+                 name TEXT NOT NULL, status TEXT NOT NULL, input TEXT NOT NULL, output TEXT,
+                 error TEXT, cause TEXT, start_millis INTEGER NOT NULL, stop_millis INTEGER,
+                 version INTEGER NOT NULL, snapshot BLOB NOT NULL, owner TEXT,
+                 lease_until_millis INTEGER NOT NULL DEFAULT 0, UNIQUE (state_machine_arn, name));
+             CREATE TABLE express_pending (arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL,
+                 name TEXT NOT NULL, input TEXT NOT NULL, start_millis INTEGER NOT NULL,
+                 seed INTEGER NOT NULL);",
+        )
+        .unwrap();
+        let m = machine("m");
+        conn.execute(
+            "INSERT INTO state_machines VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                m.arn,
+                m.name,
+                m.definition,
+                m.role_arn,
+                m.workflow_type,
+                m.created_millis,
+                m.revision_id,
+                m.config
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis,
+                 version, snapshot) VALUES ('x', ?1, 'old', 'RUNNING', '{}', 1, 1, X'00')",
+            rusqlite::params![SM],
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    let old = store.get_execution("x").unwrap().unwrap();
+    assert_eq!(old.revision_id, "r1");
+    assert_eq!((old.version_arn, old.alias_arn), (None, None));
+    assert_eq!(
+        store.get_state_machine_revision(SM, "r1").unwrap(),
+        Some(machine("m"))
+    );
+    // And it works as a new file does.
+    started(&store, "new");
+    drop(store);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
