@@ -369,3 +369,71 @@ fn javascript_sdk_v3() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Executions acknowledged by StartExecution survive the server: stopped with SIGTERM, or killed
+/// with SIGKILL right after the acknowledgements, a new server on the same data directory
+/// finishes every one of them.
+#[test]
+fn acknowledged_starts_survive_sigterm_and_sigkill() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients-survive");
+    let _ = std::fs::remove_dir_all(&dir);
+    let list = Some("AWSStepFunctions.CreateStateMachine");
+    let definition = r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"P"},"P":{"Type":"Pass","Result":"done","End":true}}}"#;
+    let start_all = |endpoint: &str, prefix: &str| -> Vec<String> {
+        (0..40)
+            .map(|i| {
+                let body = serde_json::json!({
+                    "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:survive",
+                    "name": format!("{prefix}{i}")})
+                .to_string();
+                let (status, v) = post(
+                    endpoint,
+                    "x",
+                    Some("AWSStepFunctions.StartExecution"),
+                    &body,
+                );
+                assert_eq!(status, 200, "{v}");
+                v["executionArn"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let mut first = start_server(&dir, &[]);
+    let body = serde_json::json!({"name": "survive", "definition": definition,
+        "roleArn": "arn:aws:iam::123456789012:role/r"})
+    .to_string();
+    assert_eq!(post(&first.endpoint, "x", list, &body).0, 200);
+    let mut arns = start_all(&first.endpoint, "term");
+    // SIGTERM: the server stops cleanly, its executions still waiting.
+    let status = Command::new("kill")
+        .args(["-TERM", &first.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(first.child.wait().unwrap().success());
+    let mut second = start_server(&dir, &[]);
+    arns.extend(start_all(&second.endpoint, "kill"));
+    // SIGKILL right after the acknowledgements.
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+    let third = start_server(&dir, &[]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for arn in &arns {
+        loop {
+            let body = serde_json::json!({"executionArn": arn}).to_string();
+            let (status, d) = post(
+                &third.endpoint,
+                "x",
+                Some("AWSStepFunctions.DescribeExecution"),
+                &body,
+            );
+            assert_eq!(status, 200, "{arn}: {d}");
+            if d["status"] != "RUNNING" {
+                assert_eq!(d["status"], "SUCCEEDED", "{arn}");
+                assert_eq!(d["output"], "\"done\"");
+                break;
+            }
+            assert!(Instant::now() < deadline, "{arn} still running");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
