@@ -9,6 +9,7 @@
 pub mod api;
 pub mod ops;
 pub mod sigv4;
+pub mod test_state;
 
 use baton_engine::StatesError;
 use baton_engine::driver::NO_TASK_TARGET;

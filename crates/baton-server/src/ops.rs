@@ -50,6 +50,7 @@ pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
         "UpdateStateMachineAlias" => update_alias(server, &r),
         "DeleteStateMachineAlias" => delete_alias(server, &r),
         "ListStateMachineAliases" => list_aliases(server, &r),
+        "TestState" => crate::test_state::test_state(r.input),
         "TagResource" => tag_resource(server, &r),
         "UntagResource" => untag_resource(server, &r),
         "ListTagsForResource" => list_tags_for_resource(server, &r),

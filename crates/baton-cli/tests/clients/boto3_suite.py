@@ -369,6 +369,39 @@ assert len(sfn.list_tags_for_resource(resourceArn=tagged_activity)["tags"]) == 2
 created_tagged = sfn.create_state_machine(name="tagged", definition=hello, roleArn=ROLE, tags=[{"key": "x", "value": "y"}])
 assert sfn.list_tags_for_resource(resourceArn=created_tagged["stateMachineArn"])["tags"] == [{"key": "x", "value": "y"}]
 
+# ----- TestState -----
+t = sfn.test_state(definition=json.dumps({"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "Later"}), input=json.dumps({"a": 5}))
+assert t["status"] == "SUCCEEDED" and json.loads(t["output"]) == {"x": 5} and t["nextState"] == "Later", t
+full = definition({"A": {"Type": "Pass", "Next": "C"}, "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"}], "Default": "Small"}, "Big": {"Type": "Succeed"}, "Small": {"Type": "Succeed"}})
+assert sfn.test_state(definition=full, stateName="C", input=json.dumps({"n": 2}))["nextState"] == "Big"
+assert sfn.test_state(definition=full, stateName="C", input=json.dumps({"n": 0}))["nextState"] == "Small"
+task = {
+    "Type": "Task",
+    "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+    "ResultSelector": {"v.$": "$.Payload"},
+    "ResultPath": "$.out",
+    "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "BackoffRate": 3, "MaxAttempts": 2}],
+    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handle"}],
+    "Next": "Done",
+}
+ok = sfn.test_state(definition=json.dumps(task), input=json.dumps({"k": 1}), inspectionLevel="DEBUG", mock={"result": json.dumps({"Payload": 7})})
+assert ok["status"] == "SUCCEEDED" and json.loads(ok["output"]) == {"k": 1, "out": {"v": 7}} and ok["nextState"] == "Done", ok
+assert json.loads(ok["inspectionData"]["afterParameters"]) == {"FunctionName": "f", "Payload": {"k": 1}}, ok
+assert json.loads(ok["inspectionData"]["result"]) == {"Payload": 7}, ok
+throttled = {"errorOutput": {"error": "Lambda.TooManyRequestsException", "cause": "slow down"}}
+r = sfn.test_state(definition=json.dumps(task), input="{}", mock=throttled, stateConfiguration={"retrierRetryCount": 1})
+assert r["status"] == "RETRIABLE" and r["error"] == "Lambda.TooManyRequestsException", r
+assert r["inspectionData"]["errorDetails"] == {"retryIndex": 0, "retryBackoffIntervalSeconds": 6}, r
+c = sfn.test_state(definition=json.dumps(task), input="{}", mock=throttled, stateConfiguration={"retrierRetryCount": 2})
+assert c["status"] == "CAUGHT_ERROR" and c["nextState"] == "Handle" and c["inspectionData"]["errorDetails"]["catchIndex"] == 0, c
+f = sfn.test_state(definition=json.dumps({"Type": "Fail", "Error": "Bad", "Cause": "very"}))
+assert f["status"] == "FAILED" and f["error"] == "Bad" and f["cause"] == "very", f
+v = sfn.test_state(definition=json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $greeting & ' ' & $states.input.who %}", "End": True}), input=json.dumps({"who": "Ada"}), variables=json.dumps({"greeting": "Hello"}))
+assert json.loads(v["output"]) == "Hello Ada" and "nextState" not in v, v
+expect_error("ValidationException", sfn.test_state, definition=json.dumps(task), input="{}")
+expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": "X", "Bogus": 1}))
+
 # ----- deletion -----
 sfn.delete_state_machine(stateMachineArn=long)
 expect_error("StateMachineDoesNotExist", sfn.describe_state_machine, stateMachineArn=long)

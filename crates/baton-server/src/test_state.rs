@@ -1,0 +1,510 @@
+//! TestState: one state run in isolation, with its status (SUCCEEDED, FAILED, RETRIABLE,
+//! CAUGHT_ERROR), output or error, the state it would go to next, and at DEBUG the data it saw.
+//!
+//! The state runs in a small machine of its own, through the same interpreter as executions: a
+//! Pass state first when `variables` are given (it assigns them), then the state, whose every
+//! transition target is a Succeed state standing in for it. The state's Retry is left out and
+//! judged here instead (AWS answers RETRIABLE at the first failure a retrier takes, with the
+//! interval it would wait). Tasks answer with the request's `mock`: Baton calls no AWS service,
+//! so a Task without a mock is refused. Map and Parallel states are not supported yet.
+
+use crate::api::{ApiError, ApiResult};
+use baton_asl::model::WorkflowType;
+use baton_asl::{Options, analyze};
+use baton_engine::driver::{self, Clock, TaskHandler};
+use baton_engine::{Execution, ExecutionInfo, HistoryEvent, StatesError, TaskRequest};
+use baton_json::Json;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+/// The name of the prelude that assigns `variables`.
+const PRELUDE: &str = "Baton.TestState.Variables";
+
+fn validation(message: impl Into<String>) -> ApiError {
+    ApiError::new("ValidationException", message)
+}
+
+/// What a mock answers.
+enum Mock {
+    Result(Json),
+    Error(StatesError),
+}
+
+struct MockTasks(Option<Mock>);
+
+impl TaskHandler for MockTasks {
+    fn call(&mut self, _request: &TaskRequest) -> Result<Json, StatesError> {
+        match &self.0 {
+            Some(Mock::Result(v)) => Ok(v.clone()),
+            Some(Mock::Error(e)) => Err(e.clone()),
+            None => Err(StatesError::new(
+                "States.TaskFailed",
+                "TestState on Baton needs a mock for Task states",
+            )),
+        }
+    }
+}
+
+fn mock(input: &Value) -> Result<Option<Mock>, ApiError> {
+    let Some(m) = input.get("mock").filter(|m| !m.is_null()) else {
+        return Ok(None);
+    };
+    match (m.get("result"), m.get("errorOutput")) {
+        (Some(_), Some(_)) | (None, None) => Err(validation(
+            "A mock must have exactly one of result and errorOutput",
+        )),
+        (Some(r), None) => {
+            let text = r
+                .as_str()
+                .ok_or_else(|| validation("mock.result must be a JSON string"))?;
+            Json::parse(text)
+                .map(|v| Some(Mock::Result(v)))
+                .map_err(|e| validation(format!("mock.result is not valid JSON: {e}")))
+        }
+        (None, Some(e)) => {
+            let error = e.get("error").and_then(Value::as_str).unwrap_or("");
+            let mut failure = StatesError::bare(error);
+            failure.cause = e.get("cause").and_then(Value::as_str).map(str::to_string);
+            Ok(Some(Mock::Error(failure)))
+        }
+    }
+}
+
+/// The state to test, its name and its query language (from its machine when it has none).
+fn pick_state(definition: &Value, state_name: Option<&str>) -> Result<(String, Value), ApiError> {
+    let Some(states) = definition.get("States").and_then(Value::as_object) else {
+        // A single state.
+        return Ok((
+            state_name.unwrap_or("TestState").to_string(),
+            definition.clone(),
+        ));
+    };
+    let name = match state_name {
+        Some(n) => n.to_string(),
+        None => definition
+            .get("StartAt")
+            .and_then(Value::as_str)
+            .ok_or_else(|| validation("stateName must be given with a full definition"))?
+            .to_string(),
+    };
+    let mut state = states
+        .get(&name)
+        .cloned()
+        .ok_or_else(|| validation(format!("The state '{name}' is not in the definition")))?;
+    if state.get("QueryLanguage").is_none()
+        && let Some(ql) = definition.get("QueryLanguage")
+    {
+        state["QueryLanguage"] = ql.clone();
+    }
+    Ok((name, state))
+}
+
+/// Every name the state transitions to: Next, Default, the Choices' and the Catchers' Next.
+fn targets(state: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |v: Option<&Value>| {
+        if let Some(n) = v.and_then(Value::as_str)
+            && !out.iter().any(|x| x == n)
+        {
+            out.push(n.to_string());
+        }
+    };
+    add(state.get("Next"));
+    add(state.get("Default"));
+    for key in ["Choices", "Catch"] {
+        for item in state
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            add(item.get("Next"));
+        }
+    }
+    out
+}
+
+fn event_json(e: &HistoryEvent) -> Value {
+    e.to_aws_json()
+}
+
+fn details(event: &Value) -> Option<&Map<String, Value>> {
+    event
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.ends_with("EventDetails"))
+        .and_then(|(_, v)| v.as_object())
+}
+
+/// Runs TestState.
+pub fn test_state(input: &Value) -> ApiResult {
+    let definition_text = input
+        .get("definition")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            validation("1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null")
+        })?;
+    let definition: Value = serde_json::from_str(definition_text).map_err(|e| {
+        ApiError::new(
+            "InvalidDefinition",
+            format!("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: {e}'"),
+        )
+    })?;
+    let state_name = input.get("stateName").and_then(Value::as_str);
+    let (name, mut state) = pick_state(&definition, state_name)?;
+    let state_type = state.get("Type").and_then(Value::as_str).unwrap_or("");
+    if matches!(state_type, "Map" | "Parallel") {
+        return Err(validation(format!(
+            "TestState on Baton does not support {state_type} states yet"
+        )));
+    }
+    let mock = mock(input)?;
+    if mock.is_some() && matches!(state_type, "Pass" | "Succeed" | "Fail" | "Choice" | "Wait") {
+        return Err(validation(format!(
+            "State type '{state_type}' is not supported when a mock is specified"
+        )));
+    }
+    if state_type == "Task" && mock.is_none() {
+        return Err(validation(
+            "TestState on Baton needs a mock for Task states: it calls no AWS service",
+        ));
+    }
+    if input.get("context").is_some_and(|c| !c.is_null()) {
+        return Err(validation("TestState on Baton does not take a context yet"));
+    }
+    let retry_count = input
+        .get("stateConfiguration")
+        .and_then(|c| c.get("retrierRetryCount"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let debug = matches!(
+        input.get("inspectionLevel").and_then(Value::as_str),
+        Some("DEBUG" | "TRACE")
+    );
+    let variables: Option<Map<String, Value>> = match input.get("variables").and_then(Value::as_str)
+    {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|_| validation("variables must be a JSON object"))?,
+        ),
+    };
+    let state_input = match input.get("input").and_then(Value::as_str) {
+        None => json!({}),
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            ApiError::new(
+                "InvalidExecutionInput",
+                format!("Invalid State Machine Execution Input: '{e}'"),
+            )
+        })?,
+    };
+
+    // The retriers are judged here; the machine runs without them.
+    let retriers = state.get("Retry").cloned();
+    if let Some(s) = state.as_object_mut() {
+        s.remove("Retry");
+    }
+    let stand_in = |t: &str| {
+        if t == name {
+            format!("{t} (next)")
+        } else {
+            t.to_string()
+        }
+    };
+    let mut states = Map::new();
+    for t in targets(&state) {
+        states.insert(stand_in(&t), json!({"Type": "Succeed"}));
+    }
+    // A transition to the state itself goes to its stand-in.
+    let rename = |v: &mut Value| {
+        if v.as_str() == Some(name.as_str()) {
+            *v = json!(stand_in(&name));
+        }
+    };
+    for key in ["Next", "Default"] {
+        if let Some(v) = state.get_mut(key) {
+            rename(v);
+        }
+    }
+    for key in ["Choices", "Catch"] {
+        if let Some(items) = state.get_mut(key).and_then(Value::as_array_mut) {
+            for item in items {
+                if let Some(v) = item.get_mut("Next") {
+                    rename(v);
+                }
+            }
+        }
+    }
+    states.insert(name.clone(), state.clone());
+    let start = match &variables {
+        Some(vars) => {
+            states.insert(
+                PRELUDE.into(),
+                json!({"Type": "Pass", "QueryLanguage": "JSONPath", "Assign": vars, "Next": name}),
+            );
+            PRELUDE.to_string()
+        }
+        None => name.clone(),
+    };
+    let machine_json = json!({"StartAt": start, "States": states});
+    let analysis = analyze(
+        &machine_json.to_string(),
+        &Options {
+            workflow_type: WorkflowType::Standard,
+            ..Options::default()
+        },
+    );
+    let Some(machine) = analysis.machine else {
+        let message = baton_asl::diagnostic::invalid_definition_message(&analysis.diagnostics);
+        return Err(ApiError::new("InvalidDefinition", message));
+    };
+    let role = input
+        .get("roleArn")
+        .and_then(Value::as_str)
+        .unwrap_or("arn:aws:iam::123456789012:role/TestState");
+    let info = ExecutionInfo {
+        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:TestState:TestState".into(),
+        name: "TestState".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:TestState".into(),
+        state_machine_name: "TestState".into(),
+        role_arn: role.into(),
+        start_millis: 0,
+        seed: baton_engine::runtime::os_random(),
+    };
+    let mut tasks = MockTasks(mock);
+    let ex: Execution = driver::run(
+        Arc::new(machine),
+        info,
+        Json::from(state_input),
+        &mut tasks,
+        Clock::Virtual,
+    );
+    let events: Vec<Value> = ex.history().iter().map(event_json).collect();
+    outcome(
+        &ex,
+        &events,
+        &name,
+        &stand_in,
+        retriers.as_ref(),
+        retry_count,
+        &state,
+        debug,
+        variables,
+    )
+}
+
+/// The answer, from the run's history.
+#[allow(clippy::too_many_arguments)]
+fn outcome(
+    ex: &Execution,
+    events: &[Value],
+    name: &str,
+    stand_in: &dyn Fn(&str) -> String,
+    retriers: Option<&Value>,
+    retry_count: u64,
+    state: &Value,
+    debug: bool,
+    variables: Option<Map<String, Value>>,
+) -> ApiResult {
+    let is_entered = |e: &Value, n: &str| {
+        e["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("StateEntered"))
+            && details(e)
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str)
+                == Some(n)
+    };
+    let entered = events
+        .iter()
+        .position(|e| is_entered(e, name))
+        .ok_or_else(|| validation("the state did not run"))?;
+    let after = &events[entered + 1..];
+    // The stand-in entered next, mapped back to the name the state names.
+    let next = after.iter().find_map(|e| {
+        let t = e["type"].as_str()?;
+        if !t.ends_with("StateEntered") {
+            return None;
+        }
+        let n = details(e)?.get("name")?.as_str()?;
+        let original = if n == stand_in(name) && n != name {
+            name.to_string()
+        } else {
+            n.to_string()
+        };
+        Some((n.to_string(), original))
+    });
+    // The failure inside the state (a task's, an evaluation's), if any.
+    let failure = after
+        .iter()
+        .take_while(|e| {
+            !e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("StateExited"))
+        })
+        .find(|e| {
+            e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("Failed") || t.ends_with("TimedOut"))
+        })
+        .and_then(details)
+        .map(|d| {
+            (
+                d.get("error")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                d.get("cause").and_then(Value::as_str).map(str::to_string),
+            )
+        })
+        .or_else(|| ex.error().map(|e| (e.error.clone(), e.cause.clone())));
+    let mut out = Map::new();
+    if debug {
+        let mut data = Map::new();
+        if let Some(input) = details(&events[entered]).and_then(|d| d.get("input")) {
+            data.insert("input".into(), input.clone());
+        }
+        for e in after {
+            match e["type"].as_str() {
+                Some(t) if t.ends_with("Scheduled") => {
+                    if let Some(p) = details(e).and_then(|d| d.get("parameters")) {
+                        data.insert("afterParameters".into(), p.clone());
+                    }
+                }
+                Some(t) if t.ends_with("Succeeded") && !t.starts_with("Execution") => {
+                    if let Some(o) = details(e).and_then(|d| d.get("output")) {
+                        data.insert("result".into(), o.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut vars = variables.unwrap_or_default();
+        if let Some(assigned) = after
+            .iter()
+            .find(|e| {
+                e["type"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with("StateExited"))
+            })
+            .and_then(details)
+            .and_then(|d| d.get("assignedVariables"))
+            .and_then(Value::as_object)
+        {
+            for (k, v) in assigned {
+                let value = v
+                    .as_str()
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or_else(|| v.clone());
+                vars.insert(k.clone(), value);
+            }
+        }
+        if !vars.is_empty() {
+            data.insert("variables".into(), json!(Value::Object(vars).to_string()));
+        }
+        out.insert("inspectionData".into(), Value::Object(data));
+    }
+    // A retrier that takes the error comes first: the state would run again.
+    if let Some((error, cause)) = &failure {
+        let err = StatesError {
+            error: error.clone(),
+            cause: cause.clone(),
+            location: None,
+        };
+        for (i, r) in retriers
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let names: Vec<String> = r
+                .get("ErrorEquals")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
+            if !err.matched_by(&names) {
+                continue;
+            }
+            let max = r.get("MaxAttempts").and_then(Value::as_u64).unwrap_or(3);
+            if retry_count < max {
+                let interval = r
+                    .get("IntervalSeconds")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(1.0);
+                let rate = r.get("BackoffRate").and_then(Value::as_f64).unwrap_or(2.0);
+                let mut wait = interval * rate.powi(retry_count.min(1_000) as i32);
+                if let Some(cap) = r.get("MaxDelaySeconds").and_then(Value::as_f64) {
+                    wait = wait.min(cap);
+                }
+                out.insert("status".into(), json!("RETRIABLE"));
+                out.insert("error".into(), json!(error));
+                if let Some(c) = cause {
+                    out.insert("cause".into(), json!(c));
+                }
+                let data = out.entry("inspectionData").or_insert_with(|| json!({}));
+                data["errorDetails"] =
+                    json!({"retryIndex": i, "retryBackoffIntervalSeconds": wait.round() as u64});
+                return Ok(Value::Object(out));
+            }
+            break;
+        }
+    }
+    let caught = failure.is_some() && next.is_some();
+    if caught {
+        let (error, cause) = failure.clone().unwrap_or_default();
+        let err = StatesError::bare(error.clone());
+        let index = state.get("Catch").and_then(Value::as_array).and_then(|cs| {
+            cs.iter().position(|c| {
+                let names: Vec<String> = c
+                    .get("ErrorEquals")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect();
+                err.matched_by(&names)
+            })
+        });
+        out.insert("status".into(), json!("CAUGHT_ERROR"));
+        out.insert("error".into(), json!(error));
+        if let Some(c) = cause {
+            out.insert("cause".into(), json!(c));
+        }
+        if let Some(i) = index {
+            let data = out.entry("inspectionData").or_insert_with(|| json!({}));
+            data["errorDetails"] = json!({"catchIndex": i});
+        }
+    } else if let Some((error, cause)) =
+        failure.filter(|_| ex.status() != baton_engine::Status::Succeeded)
+    {
+        out.insert("status".into(), json!("FAILED"));
+        out.insert("error".into(), json!(error));
+        if let Some(c) = cause {
+            out.insert("cause".into(), json!(c));
+        }
+        return Ok(Value::Object(out));
+    } else {
+        out.insert("status".into(), json!("SUCCEEDED"));
+    }
+    // The state's output: the input of what came next, or the execution's output.
+    let output = match &next {
+        Some((entered_name, _)) => after
+            .iter()
+            .find(|e| is_entered(e, entered_name))
+            .and_then(details)
+            .and_then(|d| d.get("input"))
+            .cloned(),
+        None => ex.output().map(|o| json!(o.to_json_string())),
+    };
+    if let Some(o) = output {
+        out.insert("output".into(), o);
+    }
+    if let Some((_, original)) = next {
+        out.insert("nextState".into(), json!(original));
+    }
+    Ok(Value::Object(out))
+}
