@@ -124,6 +124,17 @@ fn targets(state: &Value) -> Vec<String> {
     out
 }
 
+/// A retrier's or catcher's `ErrorEquals`.
+fn error_names(rule: &Value) -> Vec<String> {
+    rule.get("ErrorEquals")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
 fn event_json(e: &HistoryEvent) -> Value {
     e.to_aws_json()
 }
@@ -417,15 +428,7 @@ fn outcome(
             .flatten()
             .enumerate()
         {
-            let names: Vec<String> = r
-                .get("ErrorEquals")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect();
-            if !err.matched_by(&names) {
+            if !err.matched_by(&error_names(r)) {
                 continue;
             }
             let max = r.get("MaxAttempts").and_then(Value::as_u64).unwrap_or(3);
