@@ -441,8 +441,20 @@ fn stepper(shared: &Shared) {
 }
 
 /// Commits the starts callers queued, all that came while the previous batch committed in one
-/// transaction, and answers each caller.
+/// transaction, and answers each caller. When the runtime stops, the starts still queued are
+/// answered with an error (their callers would wait forever otherwise).
 fn starter(shared: &Shared) {
+    starter_loop(shared);
+    let left: Vec<QueuedStart> =
+        std::mem::take(&mut *shared.starts.lock().unwrap_or_else(|p| p.into_inner()));
+    for s in left {
+        let _ = s
+            .reply
+            .send(Err(DurableError::Unavailable("the runtime stopped".into())));
+    }
+}
+
+fn starter_loop(shared: &Shared) {
     while !shared.stop.load(Ordering::SeqCst) {
         let batch: Vec<QueuedStart> = {
             let mut q = shared.starts.lock().unwrap_or_else(|p| p.into_inner());
@@ -462,10 +474,18 @@ fn starter(shared: &Shared) {
         let mut prepared = Vec::new();
         let mut waiting = Vec::new();
         for s in batch {
-            match shared
-                .durable
-                .prepare_start(&s.machine, &s.name, &s.input, now, s.seed)
-            {
+            // The core runs the first step here: if it panics, that start fails alone.
+            let prepared_start = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                shared
+                    .durable
+                    .prepare_start(&s.machine, &s.name, &s.input, now, s.seed)
+            }))
+            .unwrap_or_else(|_| {
+                Err(DurableError::Unavailable(
+                    "Baton could not start this execution (an internal error)".into(),
+                ))
+            });
+            match prepared_start {
                 Ok(mut p) => {
                     p.execution.version_arn = s.via.version_arn;
                     p.execution.alias_arn = s.via.alias_arn;
@@ -477,7 +497,15 @@ fn starter(shared: &Shared) {
                 }
             }
         }
-        match shared.durable.start_batch(prepared) {
+        let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            shared.durable.start_batch(prepared)
+        }))
+        .unwrap_or_else(|_| {
+            Err(DurableError::Store(StoreError::Backend(
+                "the store failed (an internal error)".into(),
+            )))
+        });
+        match stored {
             Ok(results) => {
                 let mut dispatch = Vec::new();
                 for (result, reply) in results.into_iter().zip(waiting) {

@@ -861,6 +861,18 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
     };
     let limit = r.max_results()?;
     let after = r.next_token()?;
+    if let Some(a) = &after
+        && server
+            .store()
+            .get_execution(a)
+            .map_err(store_error)?
+            .is_none()
+    {
+        return Err(ApiError::new(
+            "InvalidToken",
+            "Invalid Token: 'the token names no execution'",
+        ));
+    }
     let mut page = server
         .store()
         .list_executions(
@@ -1352,6 +1364,8 @@ fn alias_not_found(arn: &str) -> ApiError {
 }
 
 fn version_target(server: &Server, version: VersionRecord) -> Result<Target, ApiError> {
+    // A version lives only as long as its state machine.
+    get_machine(server, &version.state_machine_arn)?;
     let machine = server
         .store()
         .get_state_machine_revision(&version.state_machine_arn, &version.revision_id)

@@ -91,10 +91,11 @@ fn pick_state(definition: &Value, state_name: Option<&str>) -> Result<(String, V
         .get(&name)
         .cloned()
         .ok_or_else(|| validation(format!("The state '{name}' is not in the definition")))?;
-    if state.get("QueryLanguage").is_none()
+    if let Some(s) = state.as_object_mut()
+        && !s.contains_key("QueryLanguage")
         && let Some(ql) = definition.get("QueryLanguage")
     {
-        state["QueryLanguage"] = ql.clone();
+        s.insert("QueryLanguage".into(), ql.clone());
     }
     Ok((name, state))
 }
@@ -122,6 +123,30 @@ fn targets(state: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// Points the state's transitions to `from` (Next, Default, the Choices' and Catchers' Next)
+/// at `to`.
+fn retarget(state: &mut Value, from: &str, to: &str) {
+    let rename = |v: &mut Value| {
+        if v.as_str() == Some(from) {
+            *v = json!(to);
+        }
+    };
+    for key in ["Next", "Default"] {
+        if let Some(v) = state.get_mut(key) {
+            rename(v);
+        }
+    }
+    for key in ["Choices", "Catch"] {
+        if let Some(items) = state.get_mut(key).and_then(Value::as_array_mut) {
+            for item in items {
+                if let Some(v) = item.get_mut("Next") {
+                    rename(v);
+                }
+            }
+        }
+    }
 }
 
 /// A retrier's or catcher's `ErrorEquals`.
@@ -163,6 +188,14 @@ pub fn test_state(input: &Value) -> ApiResult {
     })?;
     let state_name = input.get("stateName").and_then(Value::as_str);
     let (name, mut state) = pick_state(&definition, state_name)?;
+    if !state.is_object() {
+        return Err(ApiError::new(
+            "InvalidDefinition",
+            format!(
+                "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The state '{name}' must be an object'"
+            ),
+        ));
+    }
     let state_type = state.get("Type").and_then(Value::as_str).unwrap_or("");
     if matches!(state_type, "Map" | "Parallel") {
         return Err(validation(format!(
@@ -210,8 +243,10 @@ pub fn test_state(input: &Value) -> ApiResult {
         })?,
     };
 
-    // The retriers are judged here; the machine runs without them.
+    // The retriers are judged here; the machine runs without them (but they are validated
+    // with it, below).
     let retriers = state.get("Retry").cloned();
+    let with_retry = state.clone();
     if let Some(s) = state.as_object_mut() {
         s.remove("Retry");
     }
@@ -227,24 +262,22 @@ pub fn test_state(input: &Value) -> ApiResult {
         states.insert(stand_in(&t), json!({"Type": "Succeed"}));
     }
     // A transition to the state itself goes to its stand-in.
-    let rename = |v: &mut Value| {
-        if v.as_str() == Some(name.as_str()) {
-            *v = json!(stand_in(&name));
-        }
-    };
-    for key in ["Next", "Default"] {
-        if let Some(v) = state.get_mut(key) {
-            rename(v);
-        }
-    }
-    for key in ["Choices", "Catch"] {
-        if let Some(items) = state.get_mut(key).and_then(Value::as_array_mut) {
-            for item in items {
-                if let Some(v) = item.get_mut("Next") {
-                    rename(v);
-                }
-            }
-        }
+    let own_stand_in = stand_in(&name);
+    retarget(&mut state, &name, &own_stand_in);
+    let mut checked = states.clone();
+    let mut with_retry = with_retry;
+    retarget(&mut with_retry, &name, &own_stand_in);
+    checked.insert(name.clone(), with_retry);
+    let check = analyze(
+        &json!({"StartAt": name, "States": checked}).to_string(),
+        &Options {
+            workflow_type: WorkflowType::Standard,
+            ..Options::default()
+        },
+    );
+    if check.machine.is_none() {
+        let message = baton_asl::diagnostic::invalid_definition_message(&check.diagnostics);
+        return Err(ApiError::new("InvalidDefinition", message));
     }
     states.insert(name.clone(), state.clone());
     let start = match &variables {

@@ -409,7 +409,8 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<StateMachineRecord>>;
     /// State machines in ARN order.
     fn list_state_machines(&self, page: Page<'_>) -> Result<Vec<StateMachineRecord>>;
-    /// Deletes a state machine (its executions stay readable).
+    /// Deletes a state machine with its versions and aliases (its executions, and the revisions
+    /// they run, stay readable).
     fn delete_state_machine(&self, arn: &str) -> Result<()>;
 
     /// Stores a new execution at version 1 (2 when it comes with its first step), unless one

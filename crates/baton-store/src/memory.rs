@@ -211,10 +211,14 @@ impl Store for MemoryStore {
     }
 
     fn delete_state_machine(&self, arn: &str) -> Result<()> {
-        match self.lock()?.machines.remove(arn) {
-            Some(_) => Ok(()),
-            None => Err(StoreError::NotFound(arn.into())),
+        let mut s = self.lock()?;
+        if s.machines.remove(arn).is_none() {
+            return Err(StoreError::NotFound(arn.into()));
         }
+        s.versions.retain(|_, v| v.state_machine_arn != arn);
+        s.aliases.retain(|_, a| a.state_machine_arn != arn);
+        s.version_counters.remove(arn);
+        Ok(())
     }
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
@@ -285,7 +289,14 @@ impl Store for MemoryStore {
     ) -> Result<Vec<ExecutionRecord>> {
         let s = self.lock()?;
         let key = |e: &ExecutionRecord| (e.start_millis, e.arn.clone());
-        let below = p.after.and_then(|a| s.executions.get(a)).map(key);
+        // As SQLite does: a page after an unknown execution is empty.
+        let below = match p.after {
+            Some(a) => match s.executions.get(a) {
+                Some(e) => Some(key(e)),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
         let mut out: Vec<ExecutionRecord> = s
             .executions
             .values()

@@ -415,8 +415,10 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     }
     if !has_column(conn, "executions", "version_arn")? {
         conn.execute_batch(
-            "ALTER TABLE executions ADD COLUMN version_arn TEXT;
-             ALTER TABLE executions ADD COLUMN alias_arn TEXT;",
+            "BEGIN IMMEDIATE;
+             ALTER TABLE executions ADD COLUMN version_arn TEXT;
+             ALTER TABLE executions ADD COLUMN alias_arn TEXT;
+             COMMIT;",
         )?;
     }
     if !has_column(conn, "express_pending", "revision_id")? {
@@ -605,14 +607,24 @@ impl Store for SqliteStore {
     }
 
     fn delete_state_machine(&self, arn: &str) -> Result<()> {
-        let n = self
-            .conn()?
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let n = tx
             .execute("DELETE FROM state_machines WHERE arn = ?1", params![arn])
             .map_err(backend)?;
         if n == 0 {
             return Err(StoreError::NotFound(arn.into()));
         }
-        Ok(())
+        for table in ["versions", "aliases", "version_counters"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE state_machine_arn = ?1"),
+                params![arn],
+            )
+            .map_err(backend)?;
+        }
+        tx.commit().map_err(backend)
     }
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {

@@ -662,6 +662,16 @@ fn versions_and_aliases(store: &dyn Store) {
     assert_eq!(store.list_aliases(SM, page).unwrap(), vec![changed]);
     store.delete_alias(&alias.arn).unwrap();
     assert!(store.list_aliases(SM, page).unwrap().is_empty());
+    // Deleting the state machine deletes its versions and aliases; a new one of that name
+    // numbers its versions from 1 again.
+    store.create_alias(&alias).unwrap();
+    store.delete_state_machine(SM).unwrap();
+    assert!(store.list_versions(SM, page).unwrap().is_empty());
+    assert!(store.list_aliases(SM, page).unwrap().is_empty());
+    let mut again = machine("m");
+    again.revision_id = "r9".into();
+    store.create_state_machine(&again).unwrap();
+    assert_eq!(store.publish_version(SM, None, 50).unwrap().version, 1);
 }
 
 fn executions_are_listed_newest_first(store: &dyn Store) {

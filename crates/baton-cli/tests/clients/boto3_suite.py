@@ -401,6 +401,9 @@ v = sfn.test_state(definition=json.dumps({"Type": "Pass", "QueryLanguage": "JSON
 assert json.loads(v["output"]) == "Hello Ada" and "nextState" not in v, v
 expect_error("ValidationException", sfn.test_state, definition=json.dumps(task), input="{}")
 expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps({"Type": "Pass", "Next": "X", "Bogus": 1}))
+bad_retry = dict(task, Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": -1}])
+expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps(bad_retry), input="{}", mock=throttled)
+expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": []}}))
 
 # ----- deletion -----
 sfn.delete_state_machine(stateMachineArn=long)
