@@ -839,9 +839,11 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
             "Map Runs are not supported by this server yet",
         ));
     }
-    let machine_arn = r.str("stateMachineArn", 256)?;
-    let machine = get_machine(server, machine_arn)?;
-    if machine.workflow_type == "EXPRESS" {
+    let given_arn = r.str("stateMachineArn", 256)?;
+    // A version or alias ARN lists the executions started through it.
+    let target = resolve_listed(server, given_arn)?;
+    let machine_arn = target.0.arn.as_str();
+    if target.0.workflow_type == "EXPRESS" {
         return Err(start_error(
             DurableError::NotExpress(machine_arn.into()),
             machine_arn,
@@ -849,6 +851,7 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
             "",
         ));
     }
+    let through = target.1;
     let status = match r.opt_str("statusFilter", 32)? {
         None => None,
         Some(s) => Some(ExecutionStatus::parse(s).ok_or_else(|| {
@@ -873,17 +876,32 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
             "Invalid Token: 'the token names no execution'",
         ));
     }
-    let mut page = server
-        .store()
-        .list_executions(
-            machine_arn,
-            status,
-            Page {
-                after: after.as_deref(),
-                limit: limit + 1,
-            },
-        )
-        .map_err(store_error)?;
+    let mut page = Vec::new();
+    let mut cursor = after.clone();
+    // The store lists by state machine; executions through a version or alias are picked out.
+    loop {
+        let chunk = server
+            .store()
+            .list_executions(
+                machine_arn,
+                status,
+                Page {
+                    after: cursor.as_deref(),
+                    limit: if through.is_some() { 500 } else { limit + 1 },
+                },
+            )
+            .map_err(store_error)?;
+        let exhausted = chunk.len() < if through.is_some() { 500 } else { limit + 1 };
+        cursor = chunk.last().map(|e| e.arn.clone());
+        page.extend(chunk.into_iter().filter(|e| match &through {
+            None => true,
+            Some(Through::Version(v)) => e.version_arn.as_deref() == Some(v.as_str()),
+            Some(Through::Alias(a)) => e.alias_arn.as_deref() == Some(a.as_str()),
+        }));
+        if page.len() > limit || exhausted || through.is_none() {
+            break;
+        }
+    }
     let more = page.len() > limit;
     page.truncate(limit);
     let executions: Vec<Value> = page
@@ -1774,4 +1792,36 @@ fn list_aliases(server: &Server, r: &Request<'_>) -> ApiResult {
         out["nextToken"] = json!(encode_token(&last.arn));
     }
     Ok(out)
+}
+
+/// A version or alias that ListExecutions narrows to.
+enum Through {
+    Version(String),
+    Alias(String),
+}
+
+/// The state machine a ListExecutions ARN names, and the version or alias, if it names one.
+fn resolve_listed(
+    server: &Server,
+    arn: &str,
+) -> Result<(StateMachineRecord, Option<Through>), ApiError> {
+    parse_arn(arn, &["stateMachine"])?;
+    let (base, qualifier) = split_qualified(arn);
+    let machine = get_machine(server, base)?;
+    let through = match qualifier {
+        None => None,
+        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
+            server
+                .store()
+                .get_version(arn)
+                .map_err(store_error)?
+                .ok_or_else(|| version_not_found(arn))?;
+            Some(Through::Version(arn.to_string()))
+        }
+        Some(_) => {
+            get_alias(server, arn)?;
+            Some(Through::Alias(arn.to_string()))
+        }
+    };
+    Ok((machine, through))
 }

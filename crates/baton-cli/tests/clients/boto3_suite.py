@@ -336,6 +336,13 @@ sfn.update_state_machine_alias(
 runs = [sfn.start_execution(stateMachineArn=alias)["executionArn"] for _ in range(12)]
 outputs = {json.loads(wait_for(run)["output"]) for run in runs}
 assert outputs <= {"one", "two"}, outputs
+by_alias = [e["executionArn"] for p in sfn.get_paginator("list_executions").paginate(stateMachineArn=alias, PaginationConfig={"PageSize": 5}) for e in p["executions"]]
+# Two runs before the weights changed, then the twelve: all through the alias, none twice.
+assert len(by_alias) == 14 and len(set(by_alias)) == 14 and set(runs) <= set(by_alias), by_alias
+assert all(e.get("stateMachineAliasArn") == alias for e in sfn.list_executions(stateMachineArn=alias)["executions"])
+by_version = sfn.list_executions(stateMachineArn=v1)["executions"]
+assert run1 in [e["executionArn"] for e in by_version], by_version
+assert all(e["stateMachineVersionArn"] == v1 for e in by_version), by_version
 expect_error("ConflictException", sfn.delete_state_machine_version, stateMachineVersionArn=v1)
 assert [x["stateMachineAliasArn"] for x in sfn.list_state_machine_aliases(stateMachineArn=pub["stateMachineArn"])["stateMachineAliases"]] == [alias]
 expect_error("InvalidName", sfn.create_state_machine_alias, name="123", routingConfiguration=[{"stateMachineVersionArn": v1, "weight": 100}])
