@@ -231,11 +231,21 @@ struct Queues {
     tasks: VecDeque<(String, TaskRequest)>,
 }
 
+/// An asynchronous start waiting to be stored, with its caller's answer.
+struct Enqueue {
+    start: ExpressStart,
+    begin: Begin,
+    reply: mpsc::Sender<Result<ExpressStart>>,
+}
+
 struct Shared {
     store: Arc<dyn Store>,
     machines: Durable,
     queues: Mutex<Queues>,
     wake: Condvar,
+    /// Asynchronous starts from concurrent callers, stored together (one transaction).
+    enqueues: Mutex<Vec<Enqueue>>,
+    enqueues_wake: Condvar,
     clock: Clock,
     runner: TaskRunner,
     stop: AtomicBool,
@@ -296,6 +306,8 @@ impl Express {
             stop: AtomicBool::new(false),
             running: AtomicU64::new(0),
             entropy: Mutex::new(SplitMix64(seed)),
+            enqueues: Mutex::new(Vec::new()),
+            enqueues_wake: Condvar::new(),
         });
         let express = Express {
             shared,
@@ -307,6 +319,10 @@ impl Express {
         express
             .threads
             .push(std::thread::spawn(move || stepper(&s)));
+        let s = Arc::clone(&express.shared);
+        express
+            .threads
+            .push(std::thread::spawn(move || enqueuer(&s)));
         for _ in 0..workers.max(1) {
             let s = Arc::clone(&express.shared);
             express.threads.push(std::thread::spawn(move || worker(&s)));
@@ -471,11 +487,21 @@ impl Express {
     ) -> Result<ExpressStart> {
         let start = self.new_start(machine, name, input)?;
         let begin = self.begin(machine, &start, true, None)?;
+        // Stored with the starts of concurrent callers in one transaction (group commit).
+        let (reply, answer) = mpsc::channel();
         self.shared
-            .store
-            .enqueue_express(std::slice::from_ref(&start))?;
-        self.submit(begin);
-        Ok(start)
+            .enqueues
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Enqueue {
+                start,
+                begin,
+                reply,
+            });
+        self.shared.enqueues_wake.notify_one();
+        answer
+            .recv()
+            .map_err(|_| DurableError::Unavailable("the Express runtime stopped".into()))?
     }
 
     /// How many executions are running now.
@@ -715,6 +741,57 @@ fn stepper(shared: &Shared) {
         for (reply, outcome) in st.replies.drain(..) {
             let _ = reply.send(outcome);
         }
+    }
+}
+
+/// Stores the asynchronous starts callers queued (all that came while the last batch was
+/// stored, in one transaction), then hands them to the stepper and answers the callers. When
+/// the runtime stops, the starts still queued are answered with an error.
+fn enqueuer(shared: &Shared) {
+    while !shared.stop.load(Ordering::SeqCst) {
+        let batch: Vec<Enqueue> = {
+            let mut q = shared.enqueues.lock().unwrap_or_else(|p| p.into_inner());
+            if q.is_empty() {
+                q = shared
+                    .enqueues_wake
+                    .wait_timeout(q, Duration::from_millis(50))
+                    .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+            }
+            let n = q.len().min(500);
+            q.drain(..n).collect()
+        };
+        if batch.is_empty() {
+            continue;
+        }
+        let starts: Vec<ExpressStart> = batch.iter().map(|e| e.start.clone()).collect();
+        let stored = match shared.store.enqueue_express(&starts) {
+            Ok(()) => (0..batch.len()).map(|_| Ok(())).collect::<Vec<_>>(),
+            // One start refused refuses the batch: store them one by one.
+            Err(_) => starts
+                .iter()
+                .map(|s| shared.store.enqueue_express(std::slice::from_ref(s)))
+                .collect(),
+        };
+        for (e, result) in batch.into_iter().zip(stored) {
+            match result {
+                Ok(()) => {
+                    shared.running.fetch_add(1, Ordering::SeqCst);
+                    shared.lock().begins.push_back(e.begin);
+                    shared.wake.notify_all();
+                    let _ = e.reply.send(Ok(e.start));
+                }
+                Err(err) => {
+                    let _ = e.reply.send(Err(DurableError::Store(err)));
+                }
+            }
+        }
+    }
+    let left: Vec<Enqueue> =
+        std::mem::take(&mut *shared.enqueues.lock().unwrap_or_else(|p| p.into_inner()));
+    for e in left {
+        let _ = e.reply.send(Err(DurableError::Unavailable(
+            "the Express runtime stopped".into(),
+        )));
     }
 }
 

@@ -275,3 +275,42 @@ fn an_endless_loop_times_out_instead_of_holding_the_runtime() {
     let fine = x.start_sync(&m, None, r#"{"stop": 1}"#).unwrap();
     assert_eq!(fine.status, ExecutionStatus::Succeeded);
 }
+
+#[test]
+fn concurrent_asynchronous_starts_are_stored_together_and_all_run() {
+    let db = TempDb::new("express-grouped");
+    let store = db.open();
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let m = machine(
+        def,
+        "EXPRESS",
+        json!({"level": "ALL", "includeExecutionData": true}),
+    );
+    let x = Arc::new(Express::start(Arc::clone(&store), runner(), dilated_clock(), 2).unwrap());
+    let callers: Vec<_> = (0..8)
+        .map(|t| {
+            let (x, m) = (Arc::clone(&x), m.clone());
+            std::thread::spawn(move || {
+                (0..20)
+                    .map(|i| {
+                        x.start_async(&m, Some(&format!("t{t}-{i}")), "{}")
+                            .unwrap()
+                            .arn
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let arns: Vec<String> = callers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while all(|p| store.express_records(SM, p)).len() < arns.len() {
+        assert!(Instant::now() < deadline, "not every start ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kept = all(|p| store.express_records(SM, p));
+    assert!(arns.iter().all(|a| kept.iter().any(|r| &r.arn == a)));
+    assert!(all(|p| store.pending_express(p)).is_empty());
+}
