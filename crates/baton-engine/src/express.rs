@@ -749,17 +749,7 @@ fn stepper(shared: &Shared) {
 /// the runtime stops, the starts still queued are answered with an error.
 fn enqueuer(shared: &Shared) {
     while !shared.stop.load(Ordering::SeqCst) {
-        let batch: Vec<Enqueue> = {
-            let mut q = shared.enqueues.lock().unwrap_or_else(|p| p.into_inner());
-            if q.is_empty() {
-                q = shared
-                    .enqueues_wake
-                    .wait_timeout(q, Duration::from_millis(50))
-                    .map_or_else(|p| p.into_inner().0, |(g, _)| g);
-            }
-            let n = q.len().min(500);
-            q.drain(..n).collect()
-        };
+        let batch = crate::runtime::take_batch(&shared.enqueues, &shared.enqueues_wake, 500);
         if batch.is_empty() {
             continue;
         }

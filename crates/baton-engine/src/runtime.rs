@@ -454,19 +454,22 @@ fn starter(shared: &Shared) {
     }
 }
 
+/// Takes up to `max` queued items, waiting up to 50 ms for one when there are none: what
+/// came while the previous batch was being stored is the next batch (group commit).
+pub(crate) fn take_batch<T>(queue: &Mutex<Vec<T>>, wake: &Condvar, max: usize) -> Vec<T> {
+    let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+    if q.is_empty() {
+        q = wake
+            .wait_timeout(q, Duration::from_millis(50))
+            .map_or_else(|p| p.into_inner().0, |(g, _)| g);
+    }
+    let n = q.len().min(max);
+    q.drain(..n).collect()
+}
+
 fn starter_loop(shared: &Shared) {
     while !shared.stop.load(Ordering::SeqCst) {
-        let batch: Vec<QueuedStart> = {
-            let mut q = shared.starts.lock().unwrap_or_else(|p| p.into_inner());
-            if q.is_empty() {
-                q = shared
-                    .starts_wake
-                    .wait_timeout(q, Duration::from_millis(50))
-                    .map_or_else(|p| p.into_inner().0, |(g, _)| g);
-            }
-            let n = q.len().min(MAX_BATCH);
-            q.drain(..n).collect()
-        };
+        let batch = take_batch(&shared.starts, &shared.starts_wake, MAX_BATCH);
         if batch.is_empty() {
             continue;
         }
