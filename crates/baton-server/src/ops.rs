@@ -519,30 +519,54 @@ fn delete_state_machine(server: &Server, r: &Request<'_>) -> ApiResult {
     }
 }
 
-fn list_state_machines(server: &Server, r: &Request<'_>) -> ApiResult {
+/// A listing's page as AWS answers it: at most `maxResults` items under `field`, and a
+/// `nextToken` (the last item's key) when more follow. `fetch` is asked for one item more than
+/// the page holds, to know.
+fn listing<T>(
+    r: &Request<'_>,
+    field: &str,
+    fetch: impl FnOnce(Page<'_>) -> baton_store::Result<Vec<T>>,
+    key: impl Fn(&T) -> &str,
+    item: impl Fn(&T) -> Value,
+) -> ApiResult {
     let limit = r.max_results()?;
     let after = r.next_token()?;
-    let mut page = server
-        .store()
-        .list_state_machines(Page {
-            after: after.as_deref(),
-            limit: limit + 1,
-        })
-        .map_err(store_error)?;
+    let page = fetch(Page {
+        after: after.as_deref(),
+        limit: limit + 1,
+    })
+    .map_err(store_error)?;
+    Ok(page_answer(page, limit, field, key, item))
+}
+
+/// [`listing`]'s answer for a page of up to `limit + 1` items.
+fn page_answer<T>(
+    mut page: Vec<T>,
+    limit: usize,
+    field: &str,
+    key: impl Fn(&T) -> &str,
+    item: impl Fn(&T) -> Value,
+) -> Value {
     let more = page.len() > limit;
     page.truncate(limit);
-    let machines: Vec<Value> = page
-        .iter()
-        .map(|m| {
+    let mut out = json!({ field: page.iter().map(&item).collect::<Vec<_>>() });
+    if more && let Some(last) = page.last() {
+        out["nextToken"] = json!(encode_token(key(last)));
+    }
+    out
+}
+
+fn list_state_machines(server: &Server, r: &Request<'_>) -> ApiResult {
+    listing(
+        r,
+        "stateMachines",
+        |page| server.store().list_state_machines(page),
+        |m| &m.arn,
+        |m| {
             json!({"stateMachineArn": m.arn, "name": m.name, "type": m.workflow_type,
                    "creationDate": date(m.created_millis)})
-        })
-        .collect();
-    let mut out = json!({"stateMachines": machines});
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = json!(encode_token(&last.arn));
-    }
-    Ok(out)
+        },
+    )
 }
 
 fn describe_state_machine_for_execution(server: &Server, r: &Request<'_>) -> ApiResult {
@@ -879,6 +903,7 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
     let mut page = Vec::new();
     let mut cursor = after.clone();
     // The store lists by state machine; executions through a version or alias are picked out.
+    let chunk_size = if through.is_some() { 500 } else { limit + 1 };
     loop {
         let chunk = server
             .store()
@@ -887,11 +912,11 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
                 status,
                 Page {
                     after: cursor.as_deref(),
-                    limit: if through.is_some() { 500 } else { limit + 1 },
+                    limit: chunk_size,
                 },
             )
             .map_err(store_error)?;
-        let exhausted = chunk.len() < if through.is_some() { 500 } else { limit + 1 };
+        let exhausted = chunk.len() < chunk_size;
         cursor = chunk.last().map(|e| e.arn.clone());
         page.extend(chunk.into_iter().filter(|e| match &through {
             None => true,
@@ -902,11 +927,12 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
             break;
         }
     }
-    let more = page.len() > limit;
-    page.truncate(limit);
-    let executions: Vec<Value> = page
-        .iter()
-        .map(|e| {
+    Ok(page_answer(
+        page,
+        limit,
+        "executions",
+        |e| &e.arn,
+        |e| {
             let mut v = json!({"executionArn": e.arn, "stateMachineArn": e.state_machine_arn,
                                "name": e.name, "status": e.status.as_str(),
                                "startDate": date(e.start_millis), "redriveCount": 0});
@@ -920,13 +946,8 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
                 v["stateMachineAliasArn"] = json!(alias);
             }
             v
-        })
-        .collect();
-    let mut out = json!({"executions": executions});
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = json!(encode_token(&last.arn));
-    }
-    Ok(out)
+        },
+    ))
 }
 
 /// A stored event as GetExecutionHistory returns it.
@@ -1121,26 +1142,13 @@ fn delete_activity(server: &Server, r: &Request<'_>) -> ApiResult {
 }
 
 fn list_activities(server: &Server, r: &Request<'_>) -> ApiResult {
-    let limit = r.max_results()?;
-    let after = r.next_token()?;
-    let mut page = server
-        .store()
-        .list_activities(Page {
-            after: after.as_deref(),
-            limit: limit + 1,
-        })
-        .map_err(store_error)?;
-    let more = page.len() > limit;
-    page.truncate(limit);
-    let activities: Vec<Value> = page
-        .iter()
-        .map(|a| json!({"activityArn": a.arn, "name": a.name, "creationDate": date(a.created_millis)}))
-        .collect();
-    let mut out = json!({"activities": activities});
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = json!(encode_token(&last.arn));
-    }
-    Ok(out)
+    listing(
+        r,
+        "activities",
+        |page| server.store().list_activities(page),
+        |a| &a.arn,
+        |a| json!({"activityArn": a.arn, "name": a.name, "creationDate": date(a.created_millis)}),
+    )
 }
 
 /// How long GetActivityTask waits for a task before it answers with none (AWS: 60 s).
@@ -1485,29 +1493,13 @@ fn publish_version(server: &Server, r: &Request<'_>) -> ApiResult {
 fn list_versions(server: &Server, r: &Request<'_>) -> ApiResult {
     let arn = r.str("stateMachineArn", 256)?;
     get_machine(server, arn)?;
-    let limit = r.max_results()?;
-    let after = r.next_token()?;
-    let mut page = server
-        .store()
-        .list_versions(
-            arn,
-            Page {
-                after: after.as_deref(),
-                limit: limit + 1,
-            },
-        )
-        .map_err(store_error)?;
-    let more = page.len() > limit;
-    page.truncate(limit);
-    let versions: Vec<Value> = page
-        .iter()
-        .map(|v| json!({"stateMachineVersionArn": v.arn, "creationDate": date(v.created_millis)}))
-        .collect();
-    let mut out = json!({"stateMachineVersions": versions});
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = json!(encode_token(&last.arn));
-    }
-    Ok(out)
+    listing(
+        r,
+        "stateMachineVersions",
+        |page| server.store().list_versions(arn, page),
+        |v| &v.arn,
+        |v| json!({"stateMachineVersionArn": v.arn, "creationDate": date(v.created_millis)}),
+    )
 }
 
 /// Every alias of a state machine.
@@ -1769,29 +1761,13 @@ fn delete_alias(server: &Server, r: &Request<'_>) -> ApiResult {
 fn list_aliases(server: &Server, r: &Request<'_>) -> ApiResult {
     let arn = r.str("stateMachineArn", 256)?;
     get_machine(server, arn)?;
-    let limit = r.max_results()?;
-    let after = r.next_token()?;
-    let mut page = server
-        .store()
-        .list_aliases(
-            arn,
-            Page {
-                after: after.as_deref(),
-                limit: limit + 1,
-            },
-        )
-        .map_err(store_error)?;
-    let more = page.len() > limit;
-    page.truncate(limit);
-    let aliases: Vec<Value> = page
-        .iter()
-        .map(|a| json!({"stateMachineAliasArn": a.arn, "creationDate": date(a.created_millis)}))
-        .collect();
-    let mut out = json!({"stateMachineAliases": aliases});
-    if more && let Some(last) = page.last() {
-        out["nextToken"] = json!(encode_token(&last.arn));
-    }
-    Ok(out)
+    listing(
+        r,
+        "stateMachineAliases",
+        |page| server.store().list_aliases(arn, page),
+        |a| &a.arn,
+        |a| json!({"stateMachineAliasArn": a.arn, "creationDate": date(a.created_millis)}),
+    )
 }
 
 /// A version or alias that ListExecutions narrows to.

@@ -392,6 +392,18 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
     Ok(to_u64(version))
 }
 
+/// Every row a (cached) statement gives for `params`, mapped by `row`.
+fn all_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt.query_map(params, row).map_err(backend)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+}
+
 /// Whether `table` has `column` (older files lack the newer ones).
 fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     conn.query_row(
@@ -592,18 +604,14 @@ impl Store for SqliteStore {
 
     fn list_state_machines(&self, page: Page<'_>) -> Result<Vec<StateMachineRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        all_rows(
+            &conn,
+            &format!(
                 "SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn > ?1 ORDER BY arn LIMIT ?2"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
-                machine_row,
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            ),
+            params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+            machine_row,
+        )
     }
 
     fn delete_state_machine(&self, arn: &str) -> Result<()> {
@@ -698,39 +706,33 @@ impl Store for SqliteStore {
                 .unwrap_or((i64::MIN, String::new())),
             None => (i64::MAX, String::new()),
         };
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        all_rows(
+            &conn,
+            &format!(
                 "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 \
                  AND (?2 IS NULL OR status = ?2) \
                  AND (start_millis < ?3 OR (start_millis = ?3 AND (?4 = '' OR arn < ?4))) \
                  ORDER BY start_millis DESC, arn DESC LIMIT ?5"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    state_machine_arn,
-                    status.map(ExecutionStatus::as_str),
-                    below.0,
-                    below.1,
-                    to_i64(page.limit as u64)
-                ],
-                execution_row,
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            ),
+            params![
+                state_machine_arn,
+                status.map(ExecutionStatus::as_str),
+                below.0,
+                below.1,
+                to_i64(page.limit as u64)
+            ],
+            execution_row,
+        )
     }
 
     fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT id, previous_event_id, timestamp_millis, event_type, details FROM history \
+        all_rows(
+            &conn,
+            "SELECT id, previous_event_id, timestamp_millis, event_type, details FROM history \
                  WHERE execution_arn = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(params![arn, to_i64(after_id), to_i64(limit as u64)], |r| {
+            params![arn, to_i64(after_id), to_i64(limit as u64)],
+            |r| {
                 Ok(HistoryRecord {
                     id: to_u64(r.get(0)?),
                     previous_event_id: to_u64(r.get(1)?),
@@ -738,9 +740,8 @@ impl Store for SqliteStore {
                     event_type: r.get(3)?,
                     details: r.get(4)?,
                 })
-            })
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            },
+        )
     }
 
     fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
@@ -822,23 +823,20 @@ impl Store for SqliteStore {
 
     fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
+        all_rows(
+            &conn,
+            "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
                  WHERE fire_at_millis <= ?1 ORDER BY fire_at_millis, execution_arn, timer_id \
                  LIMIT ?2",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(params![until_millis, to_i64(limit as u64)], |r| {
+            params![until_millis, to_i64(limit as u64)],
+            |r| {
                 Ok(TimerRecord {
                     execution_arn: r.get(0)?,
                     timer_id: to_u64(r.get(1)?),
                     fire_at_millis: r.get(2)?,
                 })
-            })
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            },
+        )
     }
 
     fn get_task(&self, token: &str) -> Result<Option<TaskRecord>> {
@@ -854,18 +852,12 @@ impl Store for SqliteStore {
 
     fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?1 ORDER BY token LIMIT ?2"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
-                task_row,
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+        all_rows(
+            &conn,
+            &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?1 ORDER BY token LIMIT ?2"),
+            params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+            task_row,
+        )
     }
 
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>> {
@@ -921,29 +913,23 @@ impl Store for SqliteStore {
 
     fn pending_express(&self, page: Page<'_>) -> Result<Vec<ExpressStart>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT arn, state_machine_arn, name, input, start_millis, seed, revision_id \
+        all_rows(
+            &conn,
+            "SELECT arn, state_machine_arn, name, input, start_millis, seed, revision_id \
                  FROM express_pending WHERE arn > ?1 ORDER BY arn LIMIT ?2",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
-                |r| {
-                    Ok(ExpressStart {
-                        arn: r.get(0)?,
-                        state_machine_arn: r.get(1)?,
-                        name: r.get(2)?,
-                        input: r.get(3)?,
-                        start_millis: r.get(4)?,
-                        seed: r.get::<_, i64>(5)?.cast_unsigned(),
-                        revision_id: r.get(6)?,
-                    })
-                },
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+            |r| {
+                Ok(ExpressStart {
+                    arn: r.get(0)?,
+                    state_machine_arn: r.get(1)?,
+                    name: r.get(2)?,
+                    input: r.get(3)?,
+                    start_millis: r.get(4)?,
+                    seed: r.get::<_, i64>(5)?.cast_unsigned(),
+                    revision_id: r.get(6)?,
+                })
+            },
+        )
     }
 
     fn finish_express(&self, done: &[(String, Option<ExpressRecord>)]) -> Result<()> {
@@ -991,39 +977,33 @@ impl Store for SqliteStore {
         page: Page<'_>,
     ) -> Result<Vec<ExpressRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, input, \
+        all_rows(
+            &conn,
+            "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, input, \
                  output, error, cause, events FROM express_records \
                  WHERE state_machine_arn = ?1 AND arn > ?2 ORDER BY arn LIMIT ?3",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    state_machine_arn,
-                    page.after.unwrap_or(""),
-                    to_i64(page.limit as u64)
-                ],
-                |r| {
-                    let status: String = r.get(3)?;
-                    Ok(ExpressRecord {
-                        arn: r.get(0)?,
-                        state_machine_arn: r.get(1)?,
-                        name: r.get(2)?,
-                        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
-                        start_millis: r.get(4)?,
-                        stop_millis: r.get(5)?,
-                        input: r.get(6)?,
-                        output: r.get(7)?,
-                        error: r.get(8)?,
-                        cause: r.get(9)?,
-                        events: r.get(10)?,
-                    })
-                },
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            params![
+                state_machine_arn,
+                page.after.unwrap_or(""),
+                to_i64(page.limit as u64)
+            ],
+            |r| {
+                let status: String = r.get(3)?;
+                Ok(ExpressRecord {
+                    arn: r.get(0)?,
+                    state_machine_arn: r.get(1)?,
+                    name: r.get(2)?,
+                    status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
+                    start_millis: r.get(4)?,
+                    stop_millis: r.get(5)?,
+                    input: r.get(6)?,
+                    output: r.get(7)?,
+                    error: r.get(8)?,
+                    cause: r.get(9)?,
+                    events: r.get(10)?,
+                })
+            },
+        )
     }
 
     fn publish_version(
@@ -1123,19 +1103,15 @@ impl Store for SqliteStore {
                 .unwrap_or(i64::MAX),
             None => i64::MAX,
         };
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        all_rows(
+            &conn,
+            &format!(
                 "SELECT {VERSION_COLUMNS} FROM versions WHERE state_machine_arn = ?1 \
                  AND version < ?2 ORDER BY version DESC LIMIT ?3"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![state_machine_arn, below, to_i64(page.limit as u64)],
-                version_row,
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            ),
+            params![state_machine_arn, below, to_i64(page.limit as u64)],
+            version_row,
+        )
     }
 
     fn delete_version(&self, arn: &str) -> Result<()> {
@@ -1202,23 +1178,19 @@ impl Store for SqliteStore {
 
     fn list_aliases(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<AliasRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(&format!(
+        all_rows(
+            &conn,
+            &format!(
                 "SELECT {ALIAS_COLUMNS} FROM aliases WHERE state_machine_arn = ?1 AND arn > ?2 \
                  ORDER BY arn LIMIT ?3"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    state_machine_arn,
-                    page.after.unwrap_or(""),
-                    to_i64(page.limit as u64)
-                ],
-                alias_row,
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            ),
+            params![
+                state_machine_arn,
+                page.after.unwrap_or(""),
+                to_i64(page.limit as u64)
+            ],
+            alias_row,
+        )
     }
 
     fn delete_alias(&self, arn: &str) -> Result<()> {
@@ -1257,19 +1229,13 @@ impl Store for SqliteStore {
 
     fn list_activities(&self, page: Page<'_>) -> Result<Vec<ActivityRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT arn, name, created_millis, config FROM activities WHERE arn > ?1 \
+        all_rows(
+            &conn,
+            "SELECT arn, name, created_millis, config FROM activities WHERE arn > ?1 \
                  ORDER BY arn LIMIT ?2",
-            )
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(
-                params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
-                activity_row,
-            )
-            .map_err(backend)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+            params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+            activity_row,
+        )
     }
 
     fn update_activity(&self, a: &ActivityRecord) -> Result<()> {
