@@ -60,12 +60,23 @@ pub fn run(
 ) -> Execution {
     let input = input.into();
     // Virtual time starts at the given start (or now) and then jumps from timer to timer.
-    let mut now = match clock {
+    let now = match clock {
         Clock::Virtual if info.start_millis > 0 => info.start_millis,
         _ => wall_millis(),
     };
     info.start_millis = now;
-    let mut ex = Execution::start(machine, info, input, now);
+    let ex = Execution::start(machine, info, input, now);
+    drive(ex, tasks, clock, now)
+}
+
+/// Drives an execution on from `now` to its end (the commands it has issued and not yet been
+/// taken first): after [`run`], or after a redrive.
+pub fn drive(
+    mut ex: Execution,
+    tasks: &mut dyn TaskHandler,
+    clock: Clock,
+    mut now: i64,
+) -> Execution {
     let mut timers: BinaryHeap<Reverse<(i64, TimerId)>> = BinaryHeap::new();
     let mut signals: VecDeque<Signal> = VecDeque::new();
     loop {

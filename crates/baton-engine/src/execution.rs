@@ -64,6 +64,9 @@ struct SnapshotRef<'a> {
     output: &'a Option<Value>,
     error: &'a Option<StatesError>,
     entropy: u64,
+    resume: &'a Option<Frame>,
+    redrive_count: u64,
+    redrive_millis: Option<i64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -82,6 +85,12 @@ struct SnapshotOwned {
     output: Option<Value>,
     error: Option<StatesError>,
     entropy: u64,
+    #[serde(default)]
+    resume: Option<Frame>,
+    #[serde(default)]
+    redrive_count: u64,
+    #[serde(default)]
+    redrive_millis: Option<i64>,
 }
 
 /// Who and what an execution is: the values the context object (`$$`) exposes.
@@ -268,6 +277,13 @@ struct Children {
     distributed: bool,
     /// The MapRunStarted event (distributed Maps): MapStateExited follows it.
     map_run_started: u64,
+    /// The Map Run's ARN (distributed Maps).
+    #[serde(default)]
+    map_run_arn: String,
+    /// Children that failed or were aborted, as they stood (state, input, variables): a
+    /// redrive runs them again from there, and keeps the results of the others.
+    #[serde(default)]
+    unfinished: Vec<(usize, Frame)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -321,6 +337,10 @@ struct Frame {
     /// The token of the callback task this frame's current attempt waits on
     /// (`.waitForTaskToken`); `$$.Task.Token` reads it.
     task_token: Option<String>,
+    /// A Parallel or Map state that failed (or was stopped) with some of its children
+    /// unfinished: a redrive runs only those again.
+    #[serde(default)]
+    redrive: Option<Box<Children>>,
 }
 
 /// One execution of a state machine.
@@ -344,6 +364,13 @@ pub struct Execution {
     output: Option<Value>,
     error: Option<StatesError>,
     entropy: SplitMix64,
+    /// Where a redrive picks up: the top-level frame as it stood when the execution failed,
+    /// timed out or was stopped (with its unfinished branches and iterations).
+    resume: Option<Frame>,
+    /// `$$.Execution.RedriveCount`.
+    redrive_count: u64,
+    /// `$$.Execution.RedriveTime`, after a redrive.
+    redrive_millis: Option<i64>,
 }
 
 /// Finds the block a frame runs in.
@@ -443,6 +470,9 @@ impl Execution {
             output: None,
             error: None,
             entropy,
+            resume: None,
+            redrive_count: 0,
+            redrive_millis: None,
         };
         let input = Arc::new(input);
         let started = ex.record_payload(
@@ -570,6 +600,88 @@ impl Execution {
         self.check_history_limit();
     }
 
+    /// Why the execution cannot be redriven at `now` (AWS's `redriveStatusReason`), or `None`
+    /// when it can.
+    pub fn redrive_blocker(&self, now: i64) -> Option<&'static str> {
+        const DAY_MILLIS: i64 = 24 * 3600 * 1000;
+        Some(match self.status {
+            Status::Running => "Execution is RUNNING and cannot be redriven",
+            Status::Succeeded => "Execution is SUCCEEDED and cannot be redriven",
+            _ if self.machine.workflow_type == WorkflowType::Express => {
+                "Execution is of type EXPRESS and cannot be redriven"
+            }
+            _ if self.event_count() >= MAX_HISTORY_EVENTS as u64 - 1 => {
+                "Execution history event limit exceeded"
+            }
+            _ if now.saturating_sub(self.info.start_millis)
+                >= (STANDARD_LIMIT_SECONDS * 1000) as i64 =>
+            {
+                "Execution has exceeded the max execution time"
+            }
+            _ if now.saturating_sub(self.now) > 14 * DAY_MILLIS => {
+                "Execution redrivable period exceeded"
+            }
+            _ if self.resume.is_none() => "Execution cannot be redriven",
+            _ => return None,
+        })
+    }
+
+    /// How many times the execution was redriven.
+    pub fn redrive_count(&self) -> u64 {
+        self.redrive_count
+    }
+
+    /// When it was last redriven (milliseconds since the epoch).
+    pub fn redrive_millis(&self) -> Option<i64> {
+        self.redrive_millis
+    }
+
+    /// Redrives a failed, timed-out or stopped execution at `now`: it records
+    /// `ExecutionRedriven` and goes on from the state that did not succeed (only the branches
+    /// and iterations that did not succeed, in a Parallel or Map), with its timeout and retry
+    /// counters reset. Refused with AWS's reason when [`Execution::redrive_blocker`] gives one.
+    pub fn redrive(&mut self, now: i64) -> Result<(), &'static str> {
+        if let Some(reason) = self.redrive_blocker(now) {
+            return Err(reason);
+        }
+        let Some(mut root) = self.resume.take() else {
+            return Err("Execution cannot be redriven");
+        };
+        self.now = now.max(self.now);
+        self.redrive_count += 1;
+        self.redrive_millis = Some(now);
+        self.status = Status::Running;
+        self.output = None;
+        self.error = None;
+        let last = self.event_count();
+        let redriven = self.record(
+            last,
+            T::ExecutionRedriven,
+            Some(json!({"redriveCount": self.redrive_count})),
+        );
+        let secs = execution_limit_seconds(&self.machine);
+        let year_end = self
+            .info
+            .start_millis
+            .saturating_add((STANDARD_LIMIT_SECONDS * 1000) as i64);
+        let timer = self.new_id();
+        self.timers.insert(timer, TimerPurpose::ExecutionTimeout);
+        self.commands.push(Command::StartTimer {
+            timer,
+            fire_at_millis: self
+                .now
+                .saturating_add(secs.saturating_mul(1000) as i64)
+                .min(year_end),
+        });
+        root.last_event = redriven;
+        root.entered_at = self.now;
+        let fid = self.insert_frame(root);
+        self.ready.push_back(fid);
+        self.run();
+        self.check_history_limit();
+        Ok(())
+    }
+
     /// The timers the execution is waiting on (a durable runtime clears the others).
     pub fn timer_ids(&self) -> Vec<TimerId> {
         self.timers.keys().copied().collect()
@@ -600,6 +712,9 @@ impl Execution {
             output: &self.output,
             error: &self.error,
             entropy: self.entropy.0,
+            resume: &self.resume,
+            redrive_count: self.redrive_count,
+            redrive_millis: self.redrive_millis,
         };
         serde_json::to_vec(&snapshot).map_err(|e| SnapshotError(e.to_string()))
     }
@@ -643,6 +758,9 @@ impl Execution {
             output: s.output,
             error: s.error,
             entropy: SplitMix64(s.entropy),
+            resume: s.resume,
+            redrive_count: s.redrive_count,
+            redrive_millis: s.redrive_millis,
         })
     }
 
@@ -796,7 +914,12 @@ impl Execution {
             retry_count: 0,
             task_token: None,
             child_execution: None,
+            redrive: None,
         };
+        self.insert_frame(frame)
+    }
+
+    fn insert_frame(&mut self, frame: Frame) -> FrameId {
         // Reuse a free slot so that long Maps do not grow the table without bound.
         if let Some(i) = self.frames.iter().position(Option::is_none) {
             self.frames[i] = Some(frame);
@@ -839,11 +962,40 @@ impl Execution {
         });
     }
 
+    /// A frame as a redrive restarts it: entering its state again, with the children that
+    /// were still running kept as unfinished (recursively), and nothing in flight.
+    fn captured(&self, frame: &Frame) -> Frame {
+        let mut f = frame.clone();
+        if let Phase::AwaitChildren(children) = &frame.phase {
+            let mut saved = children.clone();
+            for c in std::mem::take(&mut saved.running) {
+                if let Some(child) = self.frame(c) {
+                    let slot = child.parent.map_or(0, |(_, s)| s);
+                    saved.unfinished.push((slot, self.captured(child)));
+                }
+            }
+            f.redrive = Some(saved);
+        }
+        f.phase = Phase::Enter;
+        f.task_token = None;
+        f.failed_event = None;
+        f
+    }
+
     fn finish(&mut self, status: Status, output: Option<Value>, error: Option<StatesError>) {
         self.status = status;
         self.output = output;
         self.error = error;
         self.ready.clear();
+        self.resume = if status == Status::Succeeded {
+            None
+        } else {
+            self.frames
+                .iter()
+                .flatten()
+                .find(|f| f.parent.is_none())
+                .map(|f| self.captured(f))
+        };
         for fid in 0..self.frames.len() {
             self.kill(fid);
         }
@@ -862,15 +1014,24 @@ impl Execution {
                 &*self.input,
             ),
         };
+        let redrives = if frame.child_execution.is_some() {
+            0
+        } else {
+            self.redrive_count
+        };
+        let mut execution = json!({
+            "Id": id,
+            "Input": input,
+            "Name": name,
+            "RoleArn": self.info.role_arn,
+            "StartTime": time::format_millis(self.info.start_millis),
+            "RedriveCount": redrives,
+        });
+        if let Some(t) = self.redrive_millis.filter(|_| redrives > 0) {
+            execution.set("RedriveTime", time::format_millis(t));
+        }
         json!({
-            "Execution": {
-                "Id": id,
-                "Input": input,
-                "Name": name,
-                "RoleArn": self.info.role_arn,
-                "StartTime": time::format_millis(self.info.start_millis),
-                "RedriveCount": 0,
-            },
+            "Execution": execution,
             "State": state_context(frame, state),
             "StateMachine": {
                 "Id": self.info.state_machine_arn,
@@ -1255,6 +1416,13 @@ impl Execution {
                 check_size(&input, "The task input")?;
                 self.schedule_task(fid, state, task, input, credentials, timeout, heartbeat);
             }
+            StateKind::Parallel(_) | StateKind::Map(_)
+                if self.frame(fid).is_some_and(|f| f.redrive.is_some()) =>
+            {
+                if let Some(saved) = self.frame_mut(fid).and_then(|f| f.redrive.take()) {
+                    self.resume_children(fid, state, saved);
+                }
+            }
             StateKind::Parallel(p) => {
                 let input = if jsonata {
                     jsonata::template_or(
@@ -1290,6 +1458,8 @@ impl Execution {
                     tolerated_percentage: None,
                     distributed: false,
                     map_run_started: 0,
+                    map_run_arn: String::new(),
+                    unfinished: Vec::new(),
                 };
                 self.start_children(fid, children);
             }
@@ -1558,6 +1728,7 @@ impl Execution {
         let n = inputs.len();
         let distributed = matches!(m.mode, ProcessorMode::Distributed(_));
         let mut map_run_started = 0;
+        let mut map_run_arn = String::new();
         if distributed {
             let run_id = self.new_id();
             let arn = format!(
@@ -1574,7 +1745,12 @@ impl Execution {
                 &format!(":{}/", self.info.state_machine_name),
                 1,
             );
-            map_run_started = self.emit(fid, T::MapRunStarted, Some(json!({"mapRunArn": arn})));
+            map_run_started = self.emit(
+                fid,
+                T::MapRunStarted,
+                Some(json!({"mapRunArn": arn.clone()})),
+            );
+            map_run_arn = arn;
         }
         let children = Children {
             kind: ChildKind::Map,
@@ -1589,12 +1765,78 @@ impl Execution {
             tolerated_percentage,
             distributed,
             map_run_started,
+            map_run_arn,
+            unfinished: Vec::new(),
         };
         self.start_children(fid, children);
         Ok(())
     }
 
     // ----- children (Parallel branches, Map iterations) -----
+
+    /// A redriven Parallel or Map: the children that succeeded keep their results; those that
+    /// failed or were aborted go on from where they stood; those never started start.
+    fn resume_children(&mut self, fid: FrameId, state: &State, mut saved: Box<Children>) {
+        match saved.kind {
+            ChildKind::Parallel => {
+                self.emit(fid, T::ParallelStateStarted, None);
+            }
+            ChildKind::Map => {
+                self.emit(
+                    fid,
+                    T::MapStateStarted,
+                    Some(json!({"length": saved.results.len()})),
+                );
+            }
+        }
+        if saved.distributed {
+            saved.map_run_started = self.emit(
+                fid,
+                T::MapRunRedriven,
+                Some(json!({"mapRunArn": saved.map_run_arn.clone(), "redriveCount": self.redrive_count})),
+            );
+        }
+        let unfinished = std::mem::take(&mut saved.unfinished);
+        for (slot, _) in &unfinished {
+            if let Some(r) = saved.results.get_mut(*slot) {
+                *r = None;
+            }
+        }
+        saved.running.clear();
+        saved.failed = 0;
+        saved.done = saved.results.iter().filter(|r| r.is_some()).count();
+        let recorded = saved.kind == ChildKind::Map
+            && !saved.distributed
+            && !self.frame(fid).is_some_and(|f| f.silent);
+        for (slot, mut frame) in unfinished {
+            if recorded {
+                self.emit(
+                    fid,
+                    T::MapIterationStarted,
+                    Some(json!({"index": slot, "name": state.name})),
+                );
+            }
+            frame.parent = Some((fid, slot));
+            frame.last_event = self.frame(fid).map_or(0, |f| f.last_event);
+            frame.entered_at = self.now;
+            let child = self.insert_frame(frame);
+            saved.running.push(child);
+            self.ready.push_back(child);
+        }
+        self.continue_children(fid, state, saved);
+    }
+
+    /// Ends a Parallel or Map whose children are all done, or starts more of them.
+    fn continue_children(&mut self, fid: FrameId, state: &State, children: Box<Children>) {
+        if children.done == children.results.len() {
+            if let Some(f) = self.frame_mut(fid) {
+                f.phase = Phase::AwaitChildren(children);
+            }
+            self.children_done(fid, state);
+        } else {
+            self.start_children(fid, *children);
+        }
+    }
 
     fn start_children(&mut self, fid: FrameId, mut children: Children) {
         let machine = Arc::clone(&self.machine);
@@ -1765,6 +2007,7 @@ impl Execution {
                             by_count || by_pct
                         }
                     };
+                children.unfinished.push((slot, self.captured(&frame)));
                 if tolerated {
                     children.results[slot] = Some(err.to_output());
                 } else {
@@ -1792,6 +2035,11 @@ impl Execution {
                                 self.record(fail_prev, ty, None);
                             }
                         }
+                        if let Some(sibling) = self.frame(c) {
+                            let index = sibling.parent.map_or(0, |(_, s)| s);
+                            let kept = self.captured(sibling);
+                            children.unfinished.push((index, kept));
+                        }
                         self.kill(c);
                     }
                     let thresholds = children.tolerated_count.is_some()
@@ -1813,6 +2061,7 @@ impl Execution {
                     }
                     if let Some(p) = self.frame_mut(parent) {
                         p.phase = Phase::Run;
+                        p.redrive = Some(children);
                         p.failed_event = Some(if is_map {
                             T::MapStateFailed
                         } else {
@@ -1824,14 +2073,7 @@ impl Execution {
                 }
             }
         }
-        if children.done == children.results.len() {
-            if let Some(p) = self.frame_mut(parent) {
-                p.phase = Phase::AwaitChildren(children);
-            }
-            self.children_done(parent, state);
-        } else {
-            self.start_children(parent, *children);
-        }
+        self.continue_children(parent, state, children);
     }
 
     fn children_done(&mut self, fid: FrameId, state: &State) {
@@ -2275,10 +2517,11 @@ impl Execution {
             details.set("assignedVariables", assigned_details(a));
             details.set("assignedVariablesDetails", payload_details());
         }
-        if let Some(f) = self.frame_mut(fid)
-            && let Some(a) = assigned
-        {
-            f.vars.own.extend(a);
+        if let Some(f) = self.frame_mut(fid) {
+            f.redrive = None;
+            if let Some(a) = assigned {
+                f.vars.own.extend(a);
+            }
         }
         self.emit_payload(
             fid,
@@ -2417,6 +2660,8 @@ impl Execution {
                 });
                 if let Some(f) = self.frame_mut(fid) {
                     f.failed_event = None;
+                    // A retry runs the whole state again, every branch and iteration.
+                    f.redrive = None;
                     if f.attempts.len() < retry.len() {
                         f.attempts.resize(retry.len(), 0);
                     }

@@ -13,6 +13,7 @@ pub enum HistoryEventType {
     ExecutionFailed,
     ExecutionAborted,
     ExecutionTimedOut,
+    ExecutionRedriven,
     PassStateEntered,
     PassStateExited,
     TaskStateEntered,
@@ -45,6 +46,7 @@ pub enum HistoryEventType {
     MapRunStarted,
     MapRunSucceeded,
     MapRunFailed,
+    MapRunRedriven,
     TaskScheduled,
     TaskStarted,
     TaskSucceeded,
@@ -73,6 +75,7 @@ impl HistoryEventType {
             ExecutionFailed => "ExecutionFailed",
             ExecutionAborted => "ExecutionAborted",
             ExecutionTimedOut => "ExecutionTimedOut",
+            ExecutionRedriven => "ExecutionRedriven",
             PassStateEntered => "PassStateEntered",
             PassStateExited => "PassStateExited",
             TaskStateEntered => "TaskStateEntered",
@@ -105,6 +108,7 @@ impl HistoryEventType {
             MapRunStarted => "MapRunStarted",
             MapRunSucceeded => "MapRunSucceeded",
             MapRunFailed => "MapRunFailed",
+            MapRunRedriven => "MapRunRedriven",
             TaskScheduled => "TaskScheduled",
             TaskStarted => "TaskStarted",
             TaskSucceeded => "TaskSucceeded",
@@ -133,6 +137,7 @@ impl HistoryEventType {
             ExecutionFailed => "executionFailedEventDetails",
             ExecutionAborted => "executionAbortedEventDetails",
             ExecutionTimedOut => "executionTimedOutEventDetails",
+            ExecutionRedriven => "executionRedrivenEventDetails",
             PassStateEntered | TaskStateEntered | ChoiceStateEntered | WaitStateEntered
             | SucceedStateEntered | FailStateEntered | ParallelStateEntered | MapStateEntered => {
                 "stateEnteredEventDetails"
@@ -148,6 +153,7 @@ impl HistoryEventType {
             MapIterationAborted => "mapIterationAbortedEventDetails",
             MapRunStarted => "mapRunStartedEventDetails",
             MapRunFailed => "mapRunFailedEventDetails",
+            MapRunRedriven => "mapRunRedrivenEventDetails",
             TaskScheduled => "taskScheduledEventDetails",
             TaskStarted => "taskStartedEventDetails",
             TaskSucceeded => "taskSucceededEventDetails",
