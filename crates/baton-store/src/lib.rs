@@ -1,7 +1,7 @@
 //! Persistence behind one contract, [`Store`]: state machines, executions (with the engine's
 //! snapshot as opaque bytes), their history, durable timers and pending tasks.
 //!
-//! The contract is built for several nodes sharing one database (PostgreSQL, later) as much as
+//! The contract is built for several nodes sharing one database (PostgreSQL) as much as
 //! for one process on SQLite:
 //!
 //! - **Fencing.** Every execution carries a `version`. A [`Transition`] names the version it was
@@ -16,13 +16,16 @@
 //!   [`Store::commit`] takes a batch so that a backend can put many executions' transitions in one
 //!   database transaction (group commit): one fsync for the batch.
 //!
-//! Backends: [`MemoryStore`] (tests, Express executions) and [`SqliteStore`] (the default: one
-//! file, WAL). Every backend passes the same conformance suite (`tests/conformance.rs`).
+//! Backends: [`MemoryStore`] (tests, Express executions), [`SqliteStore`] (the default: one
+//! file, WAL) and [`PostgresStore`] (several nodes sharing one PostgreSQL database). Every
+//! backend passes the same conformance suite (`tests/conformance.rs`).
 
 mod memory;
+mod postgres;
 mod sqlite;
 
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in a store.

@@ -1275,12 +1275,23 @@ const VERSION_COLUMNS: &str =
     "arn, state_machine_arn, version, revision_id, description, created_millis";
 
 /// Routing as stored: `version ARN weight` lines.
-fn routing_text(routing: &[(String, u32)]) -> String {
+pub(crate) fn routing_text(routing: &[(String, u32)]) -> String {
     routing
         .iter()
         .map(|(arn, w)| format!("{arn} {w}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Routing from its stored text (see [`routing_text`]).
+pub(crate) fn routing_from_text(routing: &str) -> Vec<(String, u32)> {
+    routing
+        .lines()
+        .filter_map(|l| {
+            let (arn, w) = l.rsplit_once(' ')?;
+            Some((arn.to_string(), w.parse().ok()?))
+        })
+        .collect()
 }
 
 fn alias_row(r: &Row<'_>) -> rusqlite::Result<AliasRecord> {
@@ -1290,13 +1301,7 @@ fn alias_row(r: &Row<'_>) -> rusqlite::Result<AliasRecord> {
         state_machine_arn: r.get(1)?,
         name: r.get(2)?,
         description: r.get(3)?,
-        routing: routing
-            .lines()
-            .filter_map(|l| {
-                let (arn, w) = l.rsplit_once(' ')?;
-                Some((arn.to_string(), w.parse().ok()?))
-            })
-            .collect(),
+        routing: routing_from_text(&routing),
         created_millis: r.get(5)?,
         updated_millis: r.get(6)?,
     })
