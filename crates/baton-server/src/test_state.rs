@@ -6,7 +6,9 @@
 //! transition target is a Succeed state standing in for it. The state's Retry is left out and
 //! judged here instead (AWS answers RETRIABLE at the first failure a retrier takes, with the
 //! interval it would wait). Tasks answer with the request's `mock`: Baton calls no AWS service,
-//! so a Task without a mock is refused. Map and Parallel states are not supported yet.
+//! so a Task without a mock is refused. A Map or Parallel state needs a mock too (as in AWS): the
+//! mock stands for the result of all its branches or iterations, and the state's own input and
+//! result processing, Retry and Catch run around it.
 
 use crate::api::{ApiError, ApiResult};
 use baton_asl::model::WorkflowType;
@@ -196,13 +198,64 @@ pub fn test_state(input: &Value) -> ApiResult {
             ),
         ));
     }
-    let state_type = state.get("Type").and_then(Value::as_str).unwrap_or("");
-    if matches!(state_type, "Map" | "Parallel") {
-        return Err(validation(format!(
-            "TestState on Baton does not support {state_type} states yet"
-        )));
+    let state_type = state
+        .get("Type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let state_type = state_type.as_str();
+    let mut mock = mock(input)?;
+    let config = input.get("stateConfiguration").filter(|c| !c.is_null());
+    let composite = matches!(state_type, "Map" | "Parallel");
+    if composite {
+        if mock.is_none() {
+            return Err(validation(format!(
+                "TestState needs a mock for {state_type} states: the mock is the result of its branches or iterations"
+            )));
+        }
+        if let Some(Mock::Result(r)) = &mock
+            && !r.is_array()
+        {
+            return Err(validation(format!(
+                "The mock result of a {state_type} state must be a JSON array"
+            )));
+        }
+        if let Some(origin) = config
+            .and_then(|c| c.get("errorCausedByState"))
+            .and_then(Value::as_str)
+        {
+            if !matches!(mock, Some(Mock::Error(_))) {
+                return Err(validation(
+                    "errorCausedByState is only valid with a mocked errorOutput",
+                ));
+            }
+            if !inner_state_names(&state).iter().any(|n| n == origin) {
+                return Err(validation(format!(
+                    "errorCausedByState '{origin}' is not a state of the {state_type} state '{name}'"
+                )));
+            }
+        }
+        if let Some(failures) = config
+            .and_then(|c| c.get("mapIterationFailureCount"))
+            .and_then(Value::as_u64)
+        {
+            if state_type != "Map" {
+                return Err(validation(
+                    "mapIterationFailureCount is only valid for Map states",
+                ));
+            }
+            let total = match &mock {
+                Some(Mock::Result(r)) => r.as_array().map_or(0, |a| a.len()),
+                _ => 0,
+            };
+            if exceeds_tolerance(&state, failures, total)? {
+                mock = Some(Mock::Error(StatesError::new(
+                    "States.ExceedToleratedFailureThreshold",
+                    "The specified tolerated failure threshold was exceeded",
+                )));
+            }
+        }
     }
-    let mock = mock(input)?;
     if mock.is_some() && matches!(state_type, "Pass" | "Succeed" | "Fail" | "Choice" | "Wait") {
         return Err(validation(format!(
             "State type '{state_type}' is not supported when a mock is specified"
@@ -216,8 +269,7 @@ pub fn test_state(input: &Value) -> ApiResult {
     if input.get("context").is_some_and(|c| !c.is_null()) {
         return Err(validation("TestState on Baton does not take a context yet"));
     }
-    let retry_count = input
-        .get("stateConfiguration")
+    let retry_count = config
         .and_then(|c| c.get("retrierRetryCount"))
         .and_then(Value::as_u64)
         .unwrap_or(0);
@@ -250,6 +302,12 @@ pub fn test_state(input: &Value) -> ApiResult {
     if let Some(s) = state.as_object_mut() {
         s.remove("Retry");
     }
+    // A Map or Parallel runs as a Task whose result is the mock, with its own processing.
+    let run_state = if composite {
+        mocked_task(&state, state_type)
+    } else {
+        state.clone()
+    };
     let stand_in = |t: &str| {
         if t == name {
             format!("{t} (next)")
@@ -279,7 +337,7 @@ pub fn test_state(input: &Value) -> ApiResult {
         let message = baton_asl::diagnostic::invalid_definition_message(&check.diagnostics);
         return Err(ApiError::new("InvalidDefinition", message));
     }
-    states.insert(name.clone(), state.clone());
+    states.insert(name.clone(), run_state);
     let start = match &variables {
         Some(vars) => {
             states.insert(
@@ -315,9 +373,16 @@ pub fn test_state(input: &Value) -> ApiResult {
         start_millis: 0,
         seed: baton_engine::runtime::os_random(),
     };
+    let machine = Arc::new(machine);
+    let processing = machine
+        .root
+        .states
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| (s.query_language, s.io.clone()));
     let mut tasks = MockTasks(mock);
     let ex: Execution = driver::run(
-        Arc::new(machine),
+        Arc::clone(&machine),
         info,
         Json::from(state_input),
         &mut tasks,
@@ -332,9 +397,141 @@ pub fn test_state(input: &Value) -> ApiResult {
         retriers.as_ref(),
         retry_count,
         &state,
-        debug,
+        debug.then_some(processing).flatten().as_ref(),
         variables,
     )
+}
+
+/// The names of the states inside a Map's ItemProcessor (or Iterator) or a Parallel's
+/// branches, at any depth.
+fn inner_state_names(state: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut blocks: Vec<&Value> = Vec::new();
+    for key in ["ItemProcessor", "Iterator"] {
+        blocks.extend(state.get(key));
+    }
+    blocks.extend(
+        state
+            .get("Branches")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
+    for block in blocks {
+        for (n, inner) in block
+            .get("States")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            out.push(n.clone());
+            out.extend(inner_state_names(inner));
+        }
+    }
+    out
+}
+
+/// Whether `failures` failed iterations of `total` exceed the Map's tolerated failures (a Map
+/// that tolerates none fails at the first).
+fn exceeds_tolerance(state: &Value, failures: u64, total: usize) -> Result<bool, ApiError> {
+    if state.get("ToleratedFailureCountPath").is_some()
+        || state.get("ToleratedFailurePercentagePath").is_some()
+    {
+        return Err(validation(
+            "mapIterationFailureCount needs a Map with a static ToleratedFailureCount or ToleratedFailurePercentage",
+        ));
+    }
+    let count = state.get("ToleratedFailureCount").and_then(Value::as_u64);
+    let percentage = state
+        .get("ToleratedFailurePercentage")
+        .and_then(Value::as_f64);
+    Ok(match (count, percentage) {
+        (None, None) => failures > 0,
+        (count, percentage) => {
+            let by_count = count.is_some_and(|c| failures <= c);
+            let by_percentage =
+                percentage.is_some_and(|p| failures as f64 * 100.0 <= p * total as f64);
+            !(by_count || by_percentage)
+        }
+    })
+}
+
+/// A Map or Parallel state as a Task whose result is the mock: the same input processing
+/// (InputPath and a Parallel's Parameters or Arguments), result processing, Catch, Assign and
+/// transition; the branches, items and concurrency are what the mock stands for.
+fn mocked_task(state: &Value, state_type: &str) -> Value {
+    let mut task = Map::new();
+    task.insert("Type".into(), json!("Task"));
+    task.insert("Resource".into(), json!("arn:aws:states:::lambda:invoke"));
+    let mut keep = vec![
+        "Comment",
+        "QueryLanguage",
+        "InputPath",
+        "ResultSelector",
+        "ResultPath",
+        "OutputPath",
+        "Catch",
+        "Next",
+        "End",
+        "Assign",
+        "Output",
+    ];
+    if state_type == "Parallel" {
+        keep.extend(["Parameters", "Arguments"]);
+    }
+    for key in keep {
+        if let Some(v) = state.get(key) {
+            task.insert(key.into(), v.clone());
+        }
+    }
+    Value::Object(task)
+}
+
+/// `afterInputPath`, `afterResultSelector` and `afterResultPath` of a JSONPath state, worked out
+/// from its input and result as the interpreter applies them.
+fn jsonpath_steps(
+    io: &baton_asl::model::Io,
+    input: &Value,
+    result: Option<&Value>,
+    vars: &Map<String, Value>,
+    data: &mut Map<String, Value>,
+) {
+    use baton_engine::dataflow::{self, Env, Vars};
+    use std::borrow::Cow;
+    let raw = Json::from(input.clone());
+    let vars = Vars {
+        own: vars
+            .iter()
+            .map(|(k, v)| (Arc::from(k.as_str()), Json::from(v.clone())))
+            .collect(),
+        outer: None,
+    };
+    let context = Json::object();
+    let mut entropy = baton_asl::intrinsic::SplitMix64(0);
+    let mut env = Env::new(&context, &vars, &mut entropy);
+    let text = |v: &Json| json!(v.to_json_string());
+    if let Ok(after) = dataflow::apply_input_path(io.input_path.as_ref(), &raw, &env) {
+        data.insert("afterInputPath".into(), text(&after));
+    }
+    let Some(result) = result
+        .and_then(Value::as_str)
+        .and_then(|t| Json::parse(t).ok())
+    else {
+        return;
+    };
+    let Ok(selected) = dataflow::apply_optional_template(
+        io.result_selector.as_ref(),
+        Cow::Owned(result),
+        &mut env,
+    ) else {
+        return;
+    };
+    data.insert("afterResultSelector".into(), text(&selected));
+    if let Ok(after) =
+        dataflow::apply_result_path(io.result_path.as_ref(), &raw, selected.into_owned())
+    {
+        data.insert("afterResultPath".into(), text(&after));
+    }
 }
 
 /// The answer, from the run's history.
@@ -347,9 +544,10 @@ fn outcome(
     retriers: Option<&Value>,
     retry_count: u64,
     state: &Value,
-    debug: bool,
+    inspect: Option<&(baton_asl::model::QueryLanguage, baton_asl::model::Io)>,
     variables: Option<Map<String, Value>>,
 ) -> ApiResult {
+    let debug = inspect.is_some();
     let is_entered = |e: &Value, n: &str| {
         e["type"]
             .as_str()
@@ -422,6 +620,21 @@ fn outcome(
                 }
                 _ => {}
             }
+        }
+        if let Some((baton_asl::model::QueryLanguage::JsonPath, io)) = inspect
+            && let Some(input) = data
+                .get("input")
+                .and_then(Value::as_str)
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        {
+            let result = data.get("result").cloned();
+            jsonpath_steps(
+                io,
+                &input,
+                result.as_ref(),
+                variables.as_ref().unwrap_or(&Map::new()),
+                &mut data,
+            );
         }
         let mut vars = variables.unwrap_or_default();
         if let Some(assigned) = after
@@ -543,4 +756,128 @@ fn outcome(
         out.insert("nextState".into(), json!(original));
     }
     Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn run(request: Value) -> Value {
+        test_state(&request).unwrap()
+    }
+
+    fn refused(request: Value) -> ApiError {
+        match test_state(&request) {
+            Ok(v) => panic!("accepted: {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn parallel() -> Value {
+        json!({"Type": "Parallel", "InputPath": "$.in", "ResultSelector": {"first.$": "$[0]"},
+               "ResultPath": "$.out", "Next": "After", "Branches": [
+                   {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                   {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}]})
+    }
+
+    fn map(extra: Value) -> Value {
+        let mut m = json!({"Type": "Map", "End": true, "ItemProcessor": {"StartAt": "Work",
+            "States": {"Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}}}});
+        if let (Some(o), Value::Object(e)) = (m.as_object_mut(), extra) {
+            o.extend(e);
+        }
+        m
+    }
+
+    #[test]
+    fn a_parallel_runs_its_own_processing_around_the_mocked_result() {
+        let out = run(json!({
+            "definition": parallel().to_string(),
+            "input": json!({"in": {"v": 1}}).to_string(),
+            "mock": {"result": "[\"a\", \"b\"]"},
+            "inspectionLevel": "DEBUG",
+        }));
+        assert_eq!(out["status"], "SUCCEEDED");
+        assert_eq!(out["nextState"], "After");
+        let output: Value = serde_json::from_str(out["output"].as_str().unwrap()).unwrap();
+        assert_eq!(output, json!({"in": {"v": 1}, "out": {"first": "a"}}));
+        let data = &out["inspectionData"];
+        let parsed = |k: &str| serde_json::from_str::<Value>(data[k].as_str().unwrap()).unwrap();
+        assert_eq!(parsed("afterInputPath"), json!({"v": 1}));
+        assert_eq!(parsed("result"), json!(["a", "b"]));
+        assert_eq!(parsed("afterResultSelector"), json!({"first": "a"}));
+        assert_eq!(parsed("afterResultPath"), output);
+    }
+
+    #[test]
+    fn a_map_error_is_caught_and_its_origin_must_be_inside() {
+        let mut m = map(json!({}));
+        m["Catch"] = json!([{"ErrorEquals": ["States.ALL"], "Next": "Recover"}]);
+        let request = |origin: &str| {
+            json!({
+                "definition": m.to_string(),
+                "input": "[1, 2]",
+                "mock": {"errorOutput": {"error": "Item.Bad", "cause": "item 2"}},
+                "stateConfiguration": {"errorCausedByState": origin},
+            })
+        };
+        let out = run(request("Work"));
+        assert_eq!(out["status"], "CAUGHT_ERROR");
+        assert_eq!(out["error"], "Item.Bad");
+        assert_eq!(out["nextState"], "Recover");
+        let e = refused(request("Elsewhere"));
+        assert_eq!(e.code, "ValidationException");
+    }
+
+    #[test]
+    fn map_iteration_failures_are_judged_against_the_tolerance() {
+        let mut distributed = map(json!({"ToleratedFailureCount": 1}));
+        distributed["ItemProcessor"]["ProcessorConfig"] =
+            json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
+        let request = |failures: u64| {
+            json!({
+                "definition": distributed.to_string(),
+                "input": "[1, 2, 3]",
+                "mock": {"result": "[1, 2, 3]"},
+                "stateConfiguration": {"mapIterationFailureCount": failures},
+            })
+        };
+        assert_eq!(run(request(1))["status"], "SUCCEEDED");
+        let out = run(request(2));
+        assert_eq!(out["status"], "FAILED");
+        assert_eq!(out["error"], "States.ExceedToleratedFailureThreshold");
+    }
+
+    #[test]
+    fn maps_and_parallels_need_an_array_mock() {
+        let e = refused(json!({"definition": parallel().to_string(), "input": "{}"}));
+        assert_eq!(e.code, "ValidationException");
+        let e = refused(json!({
+            "definition": map(json!({})).to_string(),
+            "mock": {"result": "{\"not\": \"an array\"}"},
+        }));
+        assert_eq!(e.code, "ValidationException");
+        let e = refused(json!({
+            "definition": parallel().to_string(),
+            "mock": {"result": "[1]"},
+            "stateConfiguration": {"mapIterationFailureCount": 1},
+        }));
+        assert_eq!(e.code, "ValidationException");
+    }
+
+    #[test]
+    fn a_pass_state_shows_each_step_of_its_processing() {
+        let out = run(json!({
+            "definition": json!({"Type": "Pass", "InputPath": "$.a", "ResultPath": "$.b", "End": true}).to_string(),
+            "input": json!({"a": {"x": 1}}).to_string(),
+            "inspectionLevel": "DEBUG",
+        }));
+        let data = &out["inspectionData"];
+        assert_eq!(data["afterInputPath"], json!("{\"x\":1}"));
+        assert_eq!(
+            serde_json::from_str::<Value>(out["output"].as_str().unwrap()).unwrap(),
+            json!({"a": {"x": 1}, "b": {"x": 1}})
+        );
+    }
 }

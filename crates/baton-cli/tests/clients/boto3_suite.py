@@ -411,6 +411,11 @@ expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps({"Type":
 bad_retry = dict(task, Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": -1}])
 expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps(bad_retry), input="{}", mock=throttled)
 expect_error("InvalidDefinition", sfn.test_state, definition=json.dumps({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": []}}))
+par = {"Type": "Parallel", "ResultSelector": {"both.$": "$"}, "End": True, "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}]}
+p = sfn.test_state(definition=json.dumps(par), input="{}", mock={"result": json.dumps([1])}, inspectionLevel="DEBUG")
+assert p["status"] == "SUCCEEDED" and json.loads(p["output"]) == {"both": [1]}, p
+assert json.loads(p["inspectionData"]["afterResultSelector"]) == {"both": [1]}, p
+expect_error("ValidationException", sfn.test_state, definition=json.dumps(par), input="{}")
 
 # ----- deletion -----
 sfn.delete_state_machine(stateMachineArn=long)
