@@ -20,7 +20,7 @@ use baton_asl::model::{StateMachine, WorkflowType};
 use baton_asl::{Options, analyze};
 use baton_json::Json;
 use baton_store::{
-    Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, NewExecution, Page, Started,
+    Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, NewExecution, Page, Redrive, Started,
     StateMachineRecord, Store, StoreError, TaskRecord, TimerRecord, Transition,
 };
 use std::collections::HashMap;
@@ -55,6 +55,9 @@ pub enum DurableError {
     /// The runtime is stopping or stopped.
     #[error("{0}")]
     Unavailable(String),
+    /// RedriveExecution refused, with AWS's reason.
+    #[error("{0}")]
+    NotRedrivable(String),
 }
 
 /// A durable result.
@@ -461,20 +464,7 @@ impl Durable {
         if record.status != ExecutionStatus::Running {
             return Ok(None);
         }
-        // The revision it started with: an update of the state machine changes what new
-        // executions run, never a running one.
-        let machine_record = match self
-            .store
-            .get_state_machine_revision(&record.state_machine_arn, &record.revision_id)?
-        {
-            Some(m) => m,
-            None => self
-                .store
-                .get_state_machine(&record.state_machine_arn)?
-                .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?,
-        };
-        let machine = self.machine(&machine_record)?;
-        let mut ex = Execution::restore(machine, &record.snapshot)?;
+        let mut ex = self.restore(&record)?;
         let before = ex.timer_ids();
         let mut fired = Vec::new();
         let mut done_with = Vec::new();
@@ -497,6 +487,82 @@ impl Durable {
             transition,
             dispatch,
         }))
+    }
+
+    /// The execution in memory, on the revision of its state machine it started with: an
+    /// update of the state machine changes what new executions run, never a running one.
+    fn restore(&self, record: &ExecutionRecord) -> Result<Execution> {
+        let machine_record = match self
+            .store
+            .get_state_machine_revision(&record.state_machine_arn, &record.revision_id)?
+        {
+            Some(m) => m,
+            None => self
+                .store
+                .get_state_machine(&record.state_machine_arn)?
+                .ok_or_else(|| DurableError::NotFound(record.state_machine_arn.clone()))?,
+        };
+        let machine = self.machine(&machine_record)?;
+        Ok(Execution::restore(machine, &record.snapshot)?)
+    }
+
+    /// Why an execution cannot be redriven at `now` (`redriveStatusReason`), or `None` when it
+    /// can (`REDRIVABLE`).
+    pub fn redrive_blocker(&self, record: &ExecutionRecord, now: i64) -> Result<Option<String>> {
+        if record.status == ExecutionStatus::Running {
+            return Ok(Some("Execution is RUNNING and cannot be redriven".into()));
+        }
+        if record.status == ExecutionStatus::Succeeded {
+            return Ok(Some("Execution is SUCCEEDED and cannot be redriven".into()));
+        }
+        if self
+            .store
+            .get_state_machine(&record.state_machine_arn)?
+            .is_none()
+        {
+            return Ok(Some("State machine is in DELETING status".into()));
+        }
+        Ok(self
+            .restore(record)?
+            .redrive_blocker(now)
+            .map(str::to_string))
+    }
+
+    /// Redrives a failed, timed-out or stopped execution (RedriveExecution) and commits the
+    /// step: it goes on from its unsuccessful state. [`DurableError::NotRedrivable`] with
+    /// AWS's reason when it cannot.
+    pub fn redrive(&self, arn: &str, now: i64) -> Result<Step> {
+        let record = self
+            .store
+            .get_execution(arn)?
+            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
+        if let Some(reason) = self.redrive_blocker(&record, now)? {
+            return Err(DurableError::NotRedrivable(reason));
+        }
+        let mut ex = self.restore(&record)?;
+        ex.redrive(now)
+            .map_err(|reason| DurableError::NotRedrivable(reason.to_string()))?;
+        let (mut transition, dispatch) = transition(&mut ex, arn, record.version, now, Vec::new())?;
+        transition.redrive = Some(Redrive {
+            count: ex.redrive_count(),
+            millis: now,
+        });
+        let committed = self
+            .commit_batch(vec![Prepared {
+                transition,
+                dispatch,
+            }])?
+            .pop()
+            .ok_or_else(|| StoreError::Backend("no commit result".into()))??;
+        let execution = self
+            .store
+            .get_execution(arn)?
+            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
+        Ok(Step {
+            execution,
+            dispatch: committed.dispatch,
+            existed: false,
+        })
     }
 
     /// Commits prepared steps as one batch (one transaction). A step fenced by a concurrent

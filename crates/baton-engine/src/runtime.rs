@@ -306,6 +306,15 @@ impl Runtime {
         })
     }
 
+    /// Redrives an ended execution (RedriveExecution) and commits the step before returning;
+    /// the tasks it schedules go to the workers, its timers to the timer thread.
+    pub fn redrive(&self, arn: &str) -> Result<Step> {
+        self.retry_fenced(|| {
+            let now = (self.shared.clock)();
+            self.shared.durable.redrive(arn, now)
+        })
+    }
+
     fn retry_fenced(&self, step: impl Fn() -> Result<Step>) -> Result<Step> {
         // The stepper may move the execution on meanwhile; back off (1, 2, 4... 32 ms) for up
         // to about 5 s before giving up.

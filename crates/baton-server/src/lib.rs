@@ -203,6 +203,8 @@ pub struct Server {
     store: Arc<dyn Store>,
     standard: Runtime,
     express: Express,
+    /// RedriveExecution's recent client tokens: (execution ARN, token, redrive date).
+    redrive_tokens: std::sync::Mutex<std::collections::VecDeque<(String, String, i64)>>,
 }
 
 impl Server {
@@ -237,7 +239,31 @@ impl Server {
             store,
             standard,
             express,
+            redrive_tokens: std::sync::Mutex::default(),
         })
+    }
+
+    /// The redrive date of a RedriveExecution with this client token in the last 15 minutes
+    /// (the same request again: AWS answers it without redriving twice).
+    pub fn redrive_by_token(&self, arn: &str, token: &str, now: i64) -> Option<i64> {
+        let mut tokens = self.redrive_tokens.lock().ok()?;
+        tokens.retain(|(_, _, at)| now - at < 15 * 60 * 1000);
+        tokens
+            .iter()
+            .find(|(a, t, _)| a == arn && t == token)
+            .map(|(_, _, at)| *at)
+    }
+
+    /// Remembers a redrive's client token (AWS keeps an execution's last 10).
+    pub fn remember_redrive(&self, arn: &str, token: &str, at: i64) {
+        if let Ok(mut tokens) = self.redrive_tokens.lock() {
+            if tokens.iter().filter(|(a, _, _)| a == arn).count() >= 10
+                && let Some(i) = tokens.iter().position(|(a, _, _)| a == arn)
+            {
+                tokens.remove(i);
+            }
+            tokens.push_back((arn.to_string(), token.to_string(), at));
+        }
     }
 
     /// How it was started.

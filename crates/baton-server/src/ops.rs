@@ -32,6 +32,7 @@ pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
         "StartSyncExecution" => start_sync_execution(server, &r),
         "DescribeExecution" => describe_execution(server, &r),
         "StopExecution" => stop_execution(server, &r),
+        "RedriveExecution" => redrive_execution(server, &r),
         "ListExecutions" => list_executions(server, &r),
         "GetExecutionHistory" => get_execution_history(server, &r),
         "SendTaskSuccess" => send_task_success(server, &r),
@@ -793,8 +794,11 @@ fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         "name": e.name,
         "status": e.status.as_str(),
         "startDate": date(e.start_millis),
-        "redriveCount": 0,
+        "redriveCount": e.redrive_count,
     });
+    if let Some(at) = e.redrive_millis {
+        out["redriveDate"] = date(at);
+    }
     if let Some(v) = &e.version_arn {
         out["stateMachineVersionArn"] = json!(v);
     }
@@ -818,23 +822,40 @@ fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     if let Some(cause) = &e.cause {
         out["cause"] = json!(cause);
     }
-    let (redrive, reason) = match e.status {
-        ExecutionStatus::Running => (
-            "NOT_REDRIVABLE",
-            "Execution is RUNNING and cannot be redriven",
-        ),
-        ExecutionStatus::Succeeded => (
-            "NOT_REDRIVABLE",
-            "Execution is SUCCEEDED and cannot be redriven",
-        ),
-        _ => (
-            "NOT_REDRIVABLE",
-            "Redrive is not supported by this server yet",
-        ),
-    };
-    out["redriveStatus"] = json!(redrive);
-    out["redriveStatusReason"] = json!(reason);
+    let now = (server.clock())();
+    match server
+        .standard()
+        .durable()
+        .redrive_blocker(&e, now)
+        .map_err(internal)?
+    {
+        None => out["redriveStatus"] = json!("REDRIVABLE"),
+        Some(reason) => {
+            out["redriveStatus"] = json!("NOT_REDRIVABLE");
+            out["redriveStatusReason"] = json!(reason);
+        }
+    }
     Ok(out)
+}
+
+fn redrive_execution(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("executionArn", 256)?;
+    let token = r.opt_str("clientToken", 64)?;
+    get_execution(server, arn)?;
+    let now = (server.clock())();
+    if let Some(at) = token.and_then(|t| server.redrive_by_token(arn, t, now)) {
+        return Ok(json!({"redriveDate": date(at)}));
+    }
+    let step = server.standard().redrive(arn).map_err(|e| match e {
+        DurableError::NotRedrivable(reason) => ApiError::new("ExecutionNotRedrivable", reason),
+        DurableError::NotFound(_) => execution_not_found(arn),
+        other => internal(other),
+    })?;
+    let at = step.execution.redrive_millis.unwrap_or(now);
+    if let Some(t) = token {
+        server.remember_redrive(arn, t, at);
+    }
+    Ok(json!({"redriveDate": date(at)}))
 }
 
 fn stop_execution(server: &Server, r: &Request<'_>) -> ApiResult {
@@ -886,6 +907,18 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
             )
         })?),
     };
+    let redriven = match r.opt_str("redriveFilter", 16)? {
+        None => None,
+        Some("REDRIVEN") => Some(true),
+        Some("NOT_REDRIVEN") => Some(false),
+        Some(other) => {
+            return Err(validation(
+                "redriveFilter",
+                &Value::String(other.into()),
+                "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
+            ));
+        }
+    };
     let limit = r.max_results()?;
     let after = r.next_token()?;
     if let Some(a) = &after
@@ -903,7 +936,8 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
     let mut page = Vec::new();
     let mut cursor = after.clone();
     // The store lists by state machine; executions through a version or alias are picked out.
-    let chunk_size = if through.is_some() { 500 } else { limit + 1 };
+    let filtered = through.is_some() || redriven.is_some();
+    let chunk_size = if filtered { 500 } else { limit + 1 };
     loop {
         let chunk = server
             .store()
@@ -918,12 +952,15 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
             .map_err(store_error)?;
         let exhausted = chunk.len() < chunk_size;
         cursor = chunk.last().map(|e| e.arn.clone());
-        page.extend(chunk.into_iter().filter(|e| match &through {
-            None => true,
-            Some(Through::Version(v)) => e.version_arn.as_deref() == Some(v.as_str()),
-            Some(Through::Alias(a)) => e.alias_arn.as_deref() == Some(a.as_str()),
+        page.extend(chunk.into_iter().filter(|e| {
+            let by_target = match &through {
+                None => true,
+                Some(Through::Version(v)) => e.version_arn.as_deref() == Some(v.as_str()),
+                Some(Through::Alias(a)) => e.alias_arn.as_deref() == Some(a.as_str()),
+            };
+            by_target && redriven.is_none_or(|r| (e.redrive_count > 0) == r)
         }));
-        if page.len() > limit || exhausted || through.is_none() {
+        if page.len() > limit || exhausted || !filtered {
             break;
         }
     }
@@ -935,9 +972,12 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
         |e| {
             let mut v = json!({"executionArn": e.arn, "stateMachineArn": e.state_machine_arn,
                                "name": e.name, "status": e.status.as_str(),
-                               "startDate": date(e.start_millis), "redriveCount": 0});
+                               "startDate": date(e.start_millis), "redriveCount": e.redrive_count});
             if let Some(stop) = e.stop_millis {
                 v["stopDate"] = date(stop);
+            }
+            if let Some(at) = e.redrive_millis {
+                v["redriveDate"] = date(at);
             }
             if let Some(version) = &e.version_arn {
                 v["stateMachineVersionArn"] = json!(version);

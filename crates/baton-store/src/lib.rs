@@ -193,6 +193,10 @@ pub struct ExecutionRecord {
     pub owner: Option<String>,
     /// Until when `owner` holds it (milliseconds since the epoch).
     pub lease_until_millis: i64,
+    /// `redriveCount`: how many times it was redriven.
+    pub redrive_count: u64,
+    /// `redriveDate`: when it was last redriven (milliseconds since the epoch).
+    pub redrive_millis: Option<i64>,
 }
 
 /// What [`Store::start_execution`] did.
@@ -271,6 +275,18 @@ pub struct Transition {
     pub tasks_added: Vec<TaskRecord>,
     /// Tasks the step is done with (answered, timed out, cancelled), by token.
     pub tasks_removed: Vec<String>,
+    /// The step redrives an ended execution: it runs again (no output, error or stop date)
+    /// unless `status` ends it again in the same step.
+    pub redrive: Option<Redrive>,
+}
+
+/// A redrive, as a [`Transition`] records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Redrive {
+    /// The execution's redrive count after it.
+    pub count: u64,
+    /// `redriveDate`, milliseconds since the epoch.
+    pub millis: i64,
 }
 
 /// How an execution ended.

@@ -122,6 +122,15 @@ impl Inner {
         };
         ex.version += 1;
         ex.snapshot = t.snapshot.clone();
+        if let Some(r) = &t.redrive {
+            ex.redrive_count = r.count;
+            ex.redrive_millis = Some(r.millis);
+            ex.status = ExecutionStatus::Running;
+            ex.output = None;
+            ex.error = None;
+            ex.cause = None;
+            ex.stop_millis = None;
+        }
         if let Some(end) = &t.status {
             ex.status = end.status;
             ex.output = end.output.clone();
@@ -252,6 +261,8 @@ impl Store for MemoryStore {
             snapshot: e.snapshot.clone(),
             owner: None,
             lease_until_millis: 0,
+            redrive_count: 0,
+            redrive_millis: None,
         };
         s.names.insert(key, e.arn.clone());
         s.executions.insert(e.arn.clone(), record);

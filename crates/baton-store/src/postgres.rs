@@ -167,6 +167,11 @@ CREATE TABLE IF NOT EXISTS express_records (
     PRIMARY KEY (state_machine_arn, arn)
 );
 "#,
+    // 2: redrives.
+    r#"
+ALTER TABLE executions ADD COLUMN IF NOT EXISTS redrive_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE executions ADD COLUMN IF NOT EXISTS redrive_millis BIGINT;
+"#,
 ];
 
 // Column lists as macros, so that statements are `&'static str` (the statement cache's key).
@@ -180,7 +185,7 @@ macro_rules! execution_columns {
     () => {
         "arn, state_machine_arn, name, status, input, output, error, cause, start_millis, \
          stop_millis, version, snapshot, owner, lease_until_millis, revision_id, version_arn, \
-         alias_arn"
+         alias_arn, redrive_count, redrive_millis"
     };
 }
 
@@ -405,6 +410,8 @@ fn execution_row(r: &Row) -> Result<ExecutionRecord> {
         revision_id: get(r, 14)?,
         version_arn: get(r, 15)?,
         alias_arn: get(r, 16)?,
+        redrive_count: to_u64(get(r, 17)?),
+        redrive_millis: get(r, 18)?,
     })
 }
 
@@ -764,6 +771,18 @@ fn commit_one<C: GenericClient>(
             });
         }
     };
+    if let Some(r) = &t.redrive {
+        // Running again, unless the same step ended it again (then the ending above stands).
+        db.execute(
+            "UPDATE executions SET redrive_count = $2, redrive_millis = $3, \
+             status = CASE WHEN $4::BOOLEAN THEN 'RUNNING' ELSE status END, \
+             output = CASE WHEN $4::BOOLEAN THEN NULL ELSE output END, \
+             error = CASE WHEN $4::BOOLEAN THEN NULL ELSE error END, \
+             cause = CASE WHEN $4::BOOLEAN THEN NULL ELSE cause END, \
+             stop_millis = CASE WHEN $4::BOOLEAN THEN NULL ELSE stop_millis END WHERE arn = $1",
+            &[&arn, &to_i64(r.count), &r.millis, &t.status.is_none()],
+        )?;
+    }
     // A token names one task: a transition may not reuse a pending one.
     let fresh: Vec<&str> = t
         .tasks_added

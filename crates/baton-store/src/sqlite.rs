@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS executions (
     revision_id TEXT NOT NULL DEFAULT '',
     version_arn TEXT,
     alias_arn TEXT,
+    redrive_count INTEGER NOT NULL DEFAULT 0,
+    redrive_millis INTEGER,
     UNIQUE (state_machine_arn, name)
 );
 CREATE TABLE IF NOT EXISTS revisions (
@@ -170,7 +172,7 @@ const MACHINE_COLUMNS: &str =
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, output, error, \
      cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis, revision_id, \
-     version_arn, alias_arn";
+     version_arn, alias_arn, redrive_count, redrive_millis";
 
 fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     let status: String = r.get(3)?;
@@ -192,6 +194,8 @@ fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         revision_id: r.get(14)?,
         version_arn: r.get(15)?,
         alias_arn: r.get(16)?,
+        redrive_count: to_u64(r.get(17)?),
+        redrive_millis: r.get(18)?,
     })
 }
 
@@ -386,6 +390,18 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
             }
         }
     }
+    if let Some(r) = &t.redrive {
+        // Running again, unless the same step ended it again (then the ending above stands).
+        conn.prepare_cached(
+            "UPDATE executions SET redrive_count = ?2, redrive_millis = ?3, \
+             status = CASE WHEN ?4 THEN 'RUNNING' ELSE status END, \
+             output = CASE WHEN ?4 THEN NULL ELSE output END, \
+             error = CASE WHEN ?4 THEN NULL ELSE error END, \
+             cause = CASE WHEN ?4 THEN NULL ELSE cause END, \
+             stop_millis = CASE WHEN ?4 THEN NULL ELSE stop_millis END WHERE arn = ?1",
+        )?
+        .execute(params![arn, to_i64(r.count), r.millis, t.status.is_none()])?;
+    }
     let version: i64 = conn
         .prepare_cached("SELECT version FROM executions WHERE arn = ?1")?
         .query_row(params![arn], |r| r.get(0))?;
@@ -430,6 +446,14 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             "BEGIN IMMEDIATE;
              ALTER TABLE executions ADD COLUMN version_arn TEXT;
              ALTER TABLE executions ADD COLUMN alias_arn TEXT;
+             COMMIT;",
+        )?;
+    }
+    if !has_column(conn, "executions", "redrive_count")? {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
+             ALTER TABLE executions ADD COLUMN redrive_millis INTEGER;
              COMMIT;",
         )?;
     }

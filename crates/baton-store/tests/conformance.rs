@@ -713,6 +713,84 @@ fn executions_are_listed_newest_first(store: &dyn Store) {
 
 /// Every case against one backend. `$make` gives `Some(store)` (anything that derefs to a
 /// [`Store`]), or `None` to skip the backend (one that needs a server this run does not have).
+/// A redrive puts an ended execution back to running, counted and dated, and its timers and
+/// claims work again; a redrive whose step ends it again keeps that ending.
+fn redrives(store: &dyn Store) {
+    let ex = started(store, "r");
+    assert_eq!((ex.redrive_count, ex.redrive_millis), (0, None));
+    let mut fail = step(&ex.arn, 1, vec![event(1, "ExecutionFailed")]);
+    fail.status = Some(Ending {
+        status: ExecutionStatus::Failed,
+        output: None,
+        error: Some("E".into()),
+        cause: Some("c".into()),
+        stop_millis: 3_000,
+    });
+    one(store, fail).unwrap();
+    let mut again = step(&ex.arn, 2, vec![event(2, "ExecutionRedriven")]);
+    again.redrive = Some(Redrive {
+        count: 1,
+        millis: 4_000,
+    });
+    again.timers_set = vec![TimerRecord {
+        execution_arn: ex.arn.clone(),
+        timer_id: 9,
+        fire_at_millis: 5_000,
+    }];
+    one(store, again).unwrap();
+    let stored = store.get_execution(&ex.arn).unwrap().unwrap();
+    assert_eq!(stored.status, ExecutionStatus::Running);
+    assert_eq!(
+        (stored.error, stored.cause, stored.stop_millis),
+        (None, None, None)
+    );
+    assert_eq!(
+        (stored.redrive_count, stored.redrive_millis),
+        (1, Some(4_000))
+    );
+    assert_eq!(store.due_timers(i64::MAX, 10).unwrap().len(), 1);
+    assert_eq!(
+        store.claim_executions("n1", 0, 10_000, 10).unwrap().len(),
+        1
+    );
+    // Redriven and failed again in one step.
+    let mut fail = step(&ex.arn, 3, vec![event(3, "ExecutionFailed")]);
+    fail.status = Some(Ending {
+        status: ExecutionStatus::Failed,
+        output: None,
+        error: Some("E".into()),
+        cause: None,
+        stop_millis: 6_000,
+    });
+    one(store, fail).unwrap();
+    let mut both = step(
+        &ex.arn,
+        4,
+        vec![event(4, "ExecutionRedriven"), event(5, "ExecutionFailed")],
+    );
+    both.redrive = Some(Redrive {
+        count: 2,
+        millis: 7_000,
+    });
+    both.status = Some(Ending {
+        status: ExecutionStatus::Failed,
+        output: None,
+        error: Some("Again".into()),
+        cause: None,
+        stop_millis: 7_000,
+    });
+    one(store, both).unwrap();
+    let stored = store.get_execution(&ex.arn).unwrap().unwrap();
+    assert_eq!(stored.status, ExecutionStatus::Failed);
+    assert_eq!(stored.error.as_deref(), Some("Again"));
+    assert_eq!(stored.stop_millis, Some(7_000));
+    assert_eq!(
+        (stored.redrive_count, stored.redrive_millis),
+        (2, Some(7_000))
+    );
+    assert_eq!(store.history(&ex.arn, 0, 10).unwrap().len(), 5);
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -800,6 +878,12 @@ macro_rules! suite {
             fn express() {
                 let Some(store) = $make else { return };
                 super::express(&*store);
+            }
+
+            #[test]
+            fn redrives() {
+                let Some(store) = $make else { return };
+                super::redrives(&*store);
             }
         }
     };

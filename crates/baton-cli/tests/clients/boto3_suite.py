@@ -252,6 +252,41 @@ assert types == [
 ], types
 started = [e for e in sfn.get_execution_history(executionArn=job)["events"] if e["type"] == "ActivityStarted"]
 assert started[0]["activityStartedEventDetails"]["workerName"] == "w1", started
+
+# ----- redrive -----
+flaky = sfn.start_execution(stateMachineArn=worker_sm, name="flaky", input=json.dumps({"x": 3}))["executionArn"]
+d = sfn.describe_execution(executionArn=flaky)
+assert d["redriveStatus"] == "NOT_REDRIVABLE" and "RUNNING" in d["redriveStatusReason"], d
+expect_error("ExecutionNotRedrivable", sfn.redrive_execution, executionArn=flaky)
+first = sfn.get_activity_task(activityArn=act_arn, workerName="w1")
+sfn.send_task_failure(taskToken=first["taskToken"], error="Worker.Crashed")
+d = wait_for(flaky, "FAILED")
+assert d["redriveStatus"] == "REDRIVABLE" and d["redriveCount"] == 0, d
+redrive = sfn.redrive_execution(executionArn=flaky, clientToken="once")
+# The same client token again is the same redrive, not a second one.
+assert sfn.redrive_execution(executionArn=flaky, clientToken="once")["redriveDate"] == redrive["redriveDate"]
+second = sfn.get_activity_task(activityArn=act_arn, workerName="w2")
+assert json.loads(second["input"]) == {"x": 3}, second
+sfn.send_task_success(taskToken=second["taskToken"], output=json.dumps({"fixed": True}))
+d = wait_for(flaky)
+assert json.loads(d["output"]) == {"fixed": True}, d
+assert d["redriveCount"] == 1 and d["redriveDate"] == redrive["redriveDate"], d
+assert d["redriveStatusReason"] == "Execution is SUCCEEDED and cannot be redriven", d
+types = [e["type"] for e in sfn.get_execution_history(executionArn=flaky)["events"]]
+assert types[types.index("ExecutionFailed") + 1 :] == [
+    "ExecutionRedriven",
+    "TaskStateEntered",
+    "ActivityScheduled",
+    "ActivityStarted",
+    "ActivitySucceeded",
+    "TaskStateExited",
+    "ExecutionSucceeded",
+], types
+listed = sfn.list_executions(stateMachineArn=worker_sm, redriveFilter="REDRIVEN")["executions"]
+assert [e["name"] for e in listed] == ["flaky"] and listed[0]["redriveCount"] == 1, listed
+assert [e["name"] for e in sfn.list_executions(stateMachineArn=worker_sm, redriveFilter="NOT_REDRIVEN")["executions"]] == ["job"]
+expect_error("ExecutionNotRedrivable", sfn.redrive_execution, executionArn=flaky)
+expect_error("ExecutionDoesNotExist", sfn.redrive_execution, executionArn=flaky + "-none")
 sfn.delete_activity(activityArn=act_arn)
 expect_error("ActivityDoesNotExist", sfn.describe_activity, activityArn=act_arn)
 
