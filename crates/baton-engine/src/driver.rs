@@ -80,6 +80,8 @@ pub fn drive(
     let mut timers: BinaryHeap<Reverse<(i64, TimerId)>> = BinaryHeap::new();
     let mut signals: VecDeque<Signal> = VecDeque::new();
     loop {
+        // Map Run records are for a store; this driver keeps none.
+        let _ = ex.take_map_runs();
         for command in ex.take_commands() {
             match command {
                 Command::ScheduleTask(request) => {

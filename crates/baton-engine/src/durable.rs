@@ -13,15 +13,18 @@
 //! The threads, timers and batching that drive it live in the runtime above; this layer is the
 //! part that must be exactly right, and it is testable without any of them.
 
-use crate::execution::{Command, Execution, ExecutionInfo, Signal, SnapshotError, TaskRequest};
+use crate::execution::{
+    Command, Execution, ExecutionInfo, MapRunUpdate, Signal, SnapshotError, TaskRequest,
+};
 use crate::history::HistoryEvent;
 use crate::{StatesError, Status};
 use baton_asl::model::{StateMachine, WorkflowType};
 use baton_asl::{Options, analyze};
 use baton_json::Json;
 use baton_store::{
-    Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, NewExecution, Page, Redrive, Started,
-    StateMachineRecord, Store, StoreError, TaskRecord, TimerRecord, Transition,
+    Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, MapRunExecutionRecord, MapRunRecord,
+    NewExecution, Page, Redrive, Started, StateMachineRecord, Store, StoreError, TaskRecord,
+    TimerRecord, Transition,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -199,6 +202,37 @@ pub(crate) fn store_status(status: Status) -> ExecutionStatus {
     }
 }
 
+/// A Map Run as the store keeps it: DescribeMapRun's settings and counts as JSON text.
+fn map_run_record(m: &MapRunUpdate, execution_arn: &str) -> MapRunRecord {
+    let counts = serde_json::json!({
+        "pending": m.pending,
+        "running": m.running,
+        "succeeded": m.succeeded,
+        "failed": m.failed,
+        "timedOut": m.timed_out,
+        "aborted": m.aborted,
+        "total": m.total,
+        "resultsWritten": m.succeeded + m.failed + m.timed_out + m.aborted,
+        "failuresNotRedrivable": 0,
+        "pendingRedrive": 0,
+    });
+    MapRunRecord {
+        arn: m.arn.clone(),
+        execution_arn: execution_arn.to_string(),
+        start_millis: m.start_millis,
+        stop_millis: m.stop_millis,
+        status: m.status.to_string(),
+        details: serde_json::json!({
+            "maxConcurrency": m.max_concurrency,
+            "toleratedFailureCount": m.tolerated_failure_count,
+            "toleratedFailurePercentage": m.tolerated_failure_percentage,
+            "itemCounts": counts,
+            "executionCounts": counts,
+        })
+        .to_string(),
+    }
+}
+
 /// Turns what the core did since the last step into a transition, and the tasks to dispatch.
 fn transition(
     ex: &mut Execution,
@@ -249,6 +283,19 @@ fn transition(
             }
         }
     }
+    let (runs, children) = ex.take_map_runs();
+    t.map_runs = runs.iter().map(|m| map_run_record(m, arn)).collect();
+    t.map_run_executions = children
+        .into_iter()
+        .map(|c| MapRunExecutionRecord {
+            arn: c.arn,
+            map_run_arn: c.map_run_arn,
+            name: c.name,
+            status: store_status(c.status),
+            start_millis: c.start_millis,
+            stop_millis: c.stop_millis,
+        })
+        .collect();
     if ex.status() != Status::Running {
         let status = store_status(ex.status());
         let error = ex.error();

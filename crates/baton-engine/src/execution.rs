@@ -196,6 +196,67 @@ pub enum Signal {
         /// The cause recorded on the aborted execution.
         cause: Option<String>,
     },
+    /// `UpdateMapRun`: new settings for a running Map Run (the fields given).
+    UpdateMapRun {
+        /// The Map Run.
+        map_run_arn: String,
+        /// `maxConcurrency` (0: no limit).
+        max_concurrency: Option<u64>,
+        /// `toleratedFailureCount`.
+        tolerated_failure_count: Option<u64>,
+        /// `toleratedFailurePercentage`.
+        tolerated_failure_percentage: Option<f64>,
+    },
+}
+
+/// A Map Run (a Distributed Map's run) as it stands after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRunUpdate {
+    /// `mapRunArn`.
+    pub arn: String,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// `stopDate`, once it ended.
+    pub stop_millis: Option<i64>,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    pub status: &'static str,
+    /// `maxConcurrency` (0: no limit).
+    pub max_concurrency: u64,
+    /// `toleratedFailureCount`.
+    pub tolerated_failure_count: u64,
+    /// `toleratedFailurePercentage`.
+    pub tolerated_failure_percentage: f64,
+    /// Items (and child executions) not started yet.
+    pub pending: u64,
+    /// Running now.
+    pub running: u64,
+    /// Succeeded.
+    pub succeeded: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Timed out.
+    pub timed_out: u64,
+    /// Aborted.
+    pub aborted: u64,
+    /// All items.
+    pub total: u64,
+}
+
+/// A child execution of a Map Run as it stands after a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRunChild {
+    /// The Map Run.
+    pub map_run_arn: String,
+    /// `executionArn`.
+    pub arn: String,
+    /// `name`.
+    pub name: String,
+    /// `status`.
+    pub status: Status,
+    /// `startDate`.
+    pub start_millis: i64,
+    /// `stopDate`, once it ended.
+    pub stop_millis: Option<i64>,
 }
 
 impl Signal {
@@ -258,6 +319,8 @@ struct ChildExecution {
     arn: String,
     name: String,
     input: Value,
+    #[serde(default)]
+    start_millis: i64,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -284,6 +347,15 @@ struct Children {
     /// redrive runs them again from there, and keeps the results of the others.
     #[serde(default)]
     unfinished: Vec<(usize, Frame)>,
+    /// When the Map Run started (distributed Maps).
+    #[serde(default)]
+    map_run_start: i64,
+    /// Children that timed out (counted in `failed` too).
+    #[serde(default)]
+    timed_out: usize,
+    /// Children stopped because a sibling failed or the execution ended.
+    #[serde(default)]
+    aborted: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -371,6 +443,10 @@ pub struct Execution {
     redrive_count: u64,
     /// `$$.Execution.RedriveTime`, after a redrive.
     redrive_millis: Option<i64>,
+    /// Map Runs changed since the last [`Execution::take_map_runs`] (not in the snapshot).
+    map_runs: BTreeMap<String, MapRunUpdate>,
+    /// Map Run child executions started or ended since then.
+    map_run_children: Vec<MapRunChild>,
 }
 
 /// Finds the block a frame runs in.
@@ -473,6 +549,8 @@ impl Execution {
             resume: None,
             redrive_count: 0,
             redrive_millis: None,
+            map_runs: BTreeMap::new(),
+            map_run_children: Vec::new(),
         };
         let input = Arc::new(input);
         let started = ex.record_payload(
@@ -594,6 +672,17 @@ impl Execution {
                 });
                 self.finish(Status::Aborted, None, err);
             }
+            Signal::UpdateMapRun {
+                map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            } => self.update_map_run(
+                &map_run_arn,
+                max_concurrency,
+                tolerated_failure_count,
+                tolerated_failure_percentage,
+            ),
         }
         self.run();
         // Signals that record events without readying a frame count against the quota too.
@@ -682,6 +771,15 @@ impl Execution {
         Ok(())
     }
 
+    /// The Map Runs and their child executions that changed since the last call (a durable
+    /// runtime stores them with the step).
+    pub fn take_map_runs(&mut self) -> (Vec<MapRunUpdate>, Vec<MapRunChild>) {
+        (
+            std::mem::take(&mut self.map_runs).into_values().collect(),
+            std::mem::take(&mut self.map_run_children),
+        )
+    }
+
     /// The timers the execution is waiting on (a durable runtime clears the others).
     pub fn timer_ids(&self) -> Vec<TimerId> {
         self.timers.keys().copied().collect()
@@ -761,6 +859,8 @@ impl Execution {
             resume: s.resume,
             redrive_count: s.redrive_count,
             redrive_millis: s.redrive_millis,
+            map_runs: BTreeMap::new(),
+            map_run_children: Vec::new(),
         })
     }
 
@@ -987,6 +1087,24 @@ impl Execution {
         self.output = output;
         self.error = error;
         self.ready.clear();
+        // Map Runs still running end with the execution, their running children aborted.
+        let open: Vec<Children> = self
+            .frames
+            .iter()
+            .flatten()
+            .filter_map(|f| match &f.phase {
+                Phase::AwaitChildren(c) if c.distributed => Some((**c).clone()),
+                _ => None,
+            })
+            .collect();
+        for mut c in open {
+            for child in std::mem::take(&mut c.running) {
+                let identity = self.frame(child).and_then(|f| f.child_execution.clone());
+                self.note_map_run_child(&c.map_run_arn, identity.as_ref(), Status::Aborted);
+                c.aborted += 1;
+            }
+            self.note_map_run(&c, "ABORTED");
+        }
         self.resume = if status == Status::Succeeded {
             None
         } else {
@@ -1460,6 +1578,9 @@ impl Execution {
                     map_run_started: 0,
                     map_run_arn: String::new(),
                     unfinished: Vec::new(),
+                    map_run_start: 0,
+                    timed_out: 0,
+                    aborted: 0,
                 };
                 self.start_children(fid, children);
             }
@@ -1767,12 +1888,99 @@ impl Execution {
             map_run_started,
             map_run_arn,
             unfinished: Vec::new(),
+            map_run_start: self.now,
+            timed_out: 0,
+            aborted: 0,
         };
         self.start_children(fid, children);
         Ok(())
     }
 
     // ----- children (Parallel branches, Map iterations) -----
+
+    /// Records how a Map Run stands (for DescribeMapRun), if `children` are one.
+    fn note_map_run(&mut self, c: &Children, status: &'static str) {
+        if !c.distributed || c.map_run_arn.is_empty() {
+            return;
+        }
+        let total = c.results.len() as u64;
+        let (done, failed, timed_out) = (c.done as u64, c.failed as u64, c.timed_out as u64);
+        let running = c.running.len() as u64;
+        let aborted = c.aborted as u64;
+        let update = MapRunUpdate {
+            arn: c.map_run_arn.clone(),
+            start_millis: c.map_run_start,
+            stop_millis: (status != "RUNNING").then_some(self.now),
+            status,
+            max_concurrency: if c.max_concurrency == usize::MAX {
+                0
+            } else {
+                c.max_concurrency as u64
+            },
+            tolerated_failure_count: c.tolerated_count.unwrap_or(0),
+            tolerated_failure_percentage: c.tolerated_percentage.unwrap_or(0.0),
+            pending: total.saturating_sub(done + running + aborted),
+            running,
+            succeeded: done.saturating_sub(failed),
+            failed: failed.saturating_sub(timed_out),
+            timed_out,
+            aborted,
+            total,
+        };
+        self.map_runs.insert(update.arn.clone(), update);
+    }
+
+    /// Records a Map Run child execution's start or end (for ListExecutions of the Map Run).
+    fn note_map_run_child(
+        &mut self,
+        map_run_arn: &str,
+        identity: Option<&Arc<ChildExecution>>,
+        status: Status,
+    ) {
+        let Some(identity) = identity else {
+            return;
+        };
+        self.map_run_children.push(MapRunChild {
+            map_run_arn: map_run_arn.to_string(),
+            arn: identity.arn.clone(),
+            name: identity.name.clone(),
+            status,
+            start_millis: identity.start_millis,
+            stop_millis: (status != Status::Running).then_some(self.now),
+        });
+    }
+
+    /// UpdateMapRun: new limits for a running Map Run; a higher concurrency starts more
+    /// children at once.
+    fn update_map_run(
+        &mut self,
+        arn: &str,
+        max_concurrency: Option<u64>,
+        tolerated_count: Option<u64>,
+        tolerated_percentage: Option<f64>,
+    ) {
+        let found = self.frames.iter().position(|f| {
+            matches!(f, Some(Frame { phase: Phase::AwaitChildren(c), .. })
+                if c.distributed && c.map_run_arn == arn)
+        });
+        let Some(fid) = found else { return };
+        let Some(Phase::AwaitChildren(mut children)) = self
+            .frame_mut(fid)
+            .map(|f| std::mem::replace(&mut f.phase, Phase::Run))
+        else {
+            return;
+        };
+        if let Some(m) = max_concurrency {
+            children.max_concurrency = if m == 0 { usize::MAX } else { m as usize };
+        }
+        if tolerated_count.is_some() {
+            children.tolerated_count = tolerated_count;
+        }
+        if tolerated_percentage.is_some() {
+            children.tolerated_percentage = tolerated_percentage;
+        }
+        self.start_children(fid, *children);
+    }
 
     /// A redriven Parallel or Map: the children that succeeded keep their results; those that
     /// failed or were aborted go on from where they stood; those never started start.
@@ -1804,6 +2012,8 @@ impl Execution {
         }
         saved.running.clear();
         saved.failed = 0;
+        saved.timed_out = 0;
+        saved.aborted = 0;
         saved.done = saved.results.iter().filter(|r| r.is_some()).count();
         let recorded = saved.kind == ChildKind::Map
             && !saved.distributed
@@ -1902,6 +2112,7 @@ impl Execution {
                     arn,
                     name,
                     input: input.clone(),
+                    start_millis: self.now,
                 };
                 (Vars::default(), Some(Arc::new(identity)))
             } else {
@@ -1914,11 +2125,15 @@ impl Execution {
             let silent = children.distributed || self.frame(fid).is_some_and(|f| f.silent);
             if let Some(c) = self.frame_mut(child) {
                 c.silent = silent;
-                c.child_execution = identity;
+                c.child_execution = identity.clone();
+            }
+            if children.distributed {
+                self.note_map_run_child(&children.map_run_arn, identity.as_ref(), Status::Running);
             }
             children.running.push(child);
             self.ready.push_back(child);
         }
+        self.note_map_run(&children, "RUNNING");
         if let Some(f) = self.frame_mut(fid) {
             f.phase = Phase::AwaitChildren(Box::new(children));
         }
@@ -1984,6 +2199,14 @@ impl Execution {
                 }
                 children.results[slot] = Some(output);
                 children.done += 1;
+                if children.distributed {
+                    let arn = children.map_run_arn.clone();
+                    self.note_map_run_child(
+                        &arn,
+                        frame.child_execution.as_ref(),
+                        Status::Succeeded,
+                    );
+                }
             }
             Err(err) => {
                 if record_iterations {
@@ -1995,6 +2218,17 @@ impl Execution {
                 }
                 children.failed += 1;
                 children.done += 1;
+                if children.distributed {
+                    let timed_out = err.error == error::TIMEOUT;
+                    children.timed_out += usize::from(timed_out);
+                    let status = if timed_out {
+                        Status::TimedOut
+                    } else {
+                        Status::Failed
+                    };
+                    let arn = children.map_run_arn.clone();
+                    self.note_map_run_child(&arn, frame.child_execution.as_ref(), status);
+                }
                 let total = children.results.len();
                 let tolerated = is_map
                     && match (children.tolerated_count, children.tolerated_percentage) {
@@ -2038,7 +2272,13 @@ impl Execution {
                         if let Some(sibling) = self.frame(c) {
                             let index = sibling.parent.map_or(0, |(_, s)| s);
                             let kept = self.captured(sibling);
+                            if children.distributed {
+                                let identity = kept.child_execution.clone();
+                                let arn = children.map_run_arn.clone();
+                                self.note_map_run_child(&arn, identity.as_ref(), Status::Aborted);
+                            }
                             children.unfinished.push((index, kept));
+                            children.aborted += 1;
                         }
                         self.kill(c);
                     }
@@ -2059,6 +2299,7 @@ impl Execution {
                         }
                         self.emit(parent, T::MapRunFailed, Some(details));
                     }
+                    self.note_map_run(&children, "FAILED");
                     if let Some(p) = self.frame_mut(parent) {
                         p.phase = Phase::Run;
                         p.redrive = Some(children);
@@ -2092,6 +2333,8 @@ impl Execution {
         };
         let map_run_started = children.distributed.then_some(children.map_run_started);
         if map_run_started.is_some() {
+            let done = children.clone();
+            self.note_map_run(&done, "SUCCEEDED");
             self.emit(fid, T::MapRunSucceeded, None);
         }
         let Some(frame) = self.frame(fid) else { return };

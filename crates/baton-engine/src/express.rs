@@ -619,6 +619,8 @@ impl Stepper {
         let Some(live) = self.live.get_mut(arn) else {
             return;
         };
+        // Express executions keep no Map Run records.
+        let _ = live.ex.take_map_runs();
         for command in live.ex.take_commands() {
             match command {
                 Command::StartTimer {

@@ -20,6 +20,7 @@ pub mod time;
 
 pub use error::StatesError;
 pub use execution::{
-    Command, Execution, ExecutionInfo, Signal, SnapshotError, Status, TaskRequest,
+    Command, Execution, ExecutionInfo, MapRunChild, MapRunUpdate, Signal, SnapshotError, Status,
+    TaskRequest,
 };
 pub use history::{HistoryEvent, HistoryEventType};

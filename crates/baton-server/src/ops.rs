@@ -52,6 +52,9 @@ pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
         "DeleteStateMachineAlias" => delete_alias(server, &r),
         "ListStateMachineAliases" => list_aliases(server, &r),
         "TestState" => crate::test_state::test_state(r.input),
+        "DescribeMapRun" => describe_map_run(server, &r),
+        "ListMapRuns" => list_map_runs(server, &r),
+        "UpdateMapRun" => update_map_run(server, &r),
         "TagResource" => tag_resource(server, &r),
         "UntagResource" => untag_resource(server, &r),
         "ListTagsForResource" => list_tags_for_resource(server, &r),
@@ -786,7 +789,24 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
 
 fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let arn = r.str("executionArn", 256)?;
-    let e = get_execution(server, arn)?;
+    let e = match get_execution(server, arn) {
+        Ok(e) => e,
+        Err(not_found) => {
+            // A Map Run's child execution.
+            let Some(child) = server
+                .store()
+                .get_map_run_execution(arn)
+                .map_err(store_error)?
+            else {
+                return Err(not_found);
+            };
+            let mut out = map_run_child_json(&child, &map_run_state_machine(&child.map_run_arn));
+            out["redriveStatus"] = json!("NOT_REDRIVABLE");
+            out["redriveStatusReason"] =
+                json!("Map Run child executions are redriven through their parent");
+            return Ok(out);
+        }
+    };
     let metadata_only = r.opt_str("includedData", 16)? == Some("METADATA_ONLY");
     let mut out = json!({
         "executionArn": e.arn,
@@ -877,12 +897,191 @@ fn stop_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     Ok(json!({"stopDate": date(stop)}))
 }
 
-fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
-    if r.get("mapRunArn").is_some() {
+// ----- Map Runs -----
+
+fn map_run_not_found(arn: &str) -> ApiError {
+    ApiError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+}
+
+fn get_map_run(server: &Server, arn: &str) -> Result<baton_store::MapRunRecord, ApiError> {
+    parse_arn(arn, &["mapRun"])?;
+    server
+        .store()
+        .get_map_run(arn)
+        .map_err(store_error)?
+        .ok_or_else(|| map_run_not_found(arn))
+}
+
+/// The state machine a Map Run's children run: `<machine>/<label>`, named after the run.
+fn map_run_state_machine(map_run_arn: &str) -> String {
+    let base = map_run_arn.rsplit_once(':').map_or(map_run_arn, |(b, _)| b);
+    base.replacen(":mapRun:", ":stateMachine:", 1)
+}
+
+fn describe_map_run(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("mapRunArn", 2048)?;
+    let m = get_map_run(server, arn)?;
+    let details: Map<String, Value> = serde_json::from_str(&m.details).unwrap_or_default();
+    let mut out = json!({
+        "mapRunArn": m.arn,
+        "executionArn": m.execution_arn,
+        "status": m.status,
+        "startDate": date(m.start_millis),
+        "redriveCount": 0,
+    });
+    for key in [
+        "maxConcurrency",
+        "toleratedFailurePercentage",
+        "toleratedFailureCount",
+        "itemCounts",
+        "executionCounts",
+    ] {
+        out[key] = details.get(key).cloned().unwrap_or(json!(0));
+    }
+    if let Some(stop) = m.stop_millis {
+        out["stopDate"] = date(stop);
+    }
+    Ok(out)
+}
+
+fn list_map_runs(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("executionArn", 256)?;
+    get_execution(server, arn)?;
+    listing(
+        r,
+        "mapRuns",
+        |page| server.store().list_map_runs(arn, page),
+        |m| &m.arn,
+        |m| {
+            let mut v = json!({"executionArn": m.execution_arn, "mapRunArn": m.arn,
+                               "stateMachineArn": map_run_state_machine(&m.arn),
+                               "startDate": date(m.start_millis)});
+            if let Some(stop) = m.stop_millis {
+                v["stopDate"] = date(stop);
+            }
+            v
+        },
+    )
+}
+
+fn update_map_run(server: &Server, r: &Request<'_>) -> ApiResult {
+    let arn = r.str("mapRunArn", 2048)?;
+    let number = |member: &str| -> Result<Option<f64>, ApiError> {
+        match r.get(member) {
+            None => Ok(None),
+            Some(v) => v.as_f64().map(Some).ok_or_else(|| {
+                ApiError::new(
+                    "SerializationException",
+                    format!("'{member}' must be a number"),
+                )
+            }),
+        }
+    };
+    let max_concurrency = number("maxConcurrency")?;
+    let count = number("toleratedFailureCount")?;
+    let percentage = number("toleratedFailurePercentage")?;
+    for (member, value, max) in [
+        ("maxConcurrency", max_concurrency, f64::from(u32::MAX)),
+        ("toleratedFailureCount", count, f64::from(u32::MAX)),
+        ("toleratedFailurePercentage", percentage, 100.0),
+    ] {
+        if let Some(v) = value {
+            if v < 0.0 {
+                return Err(validation(
+                    member,
+                    &json!(v),
+                    "Member must have value greater than or equal to 0",
+                ));
+            }
+            if v > max {
+                return Err(validation(
+                    member,
+                    &json!(v),
+                    &format!("Member must have value less than or equal to {max}"),
+                ));
+            }
+        }
+    }
+    if max_concurrency.is_none() && count.is_none() && percentage.is_none() {
         return Err(ApiError::new(
-            "ResourceNotFound",
-            "Map Runs are not supported by this server yet",
+            "ValidationException",
+            "At least one of maxConcurrency, toleratedFailurePercentage and toleratedFailureCount must be given",
         ));
+    }
+    let m = get_map_run(server, arn)?;
+    if m.status != "RUNNING" {
+        return Err(ApiError::new(
+            "ValidationException",
+            format!("The Map Run '{arn}' is {} and cannot be updated", m.status),
+        ));
+    }
+    server
+        .standard()
+        .signal_now(
+            &m.execution_arn,
+            Signal::UpdateMapRun {
+                map_run_arn: arn.to_string(),
+                max_concurrency: max_concurrency.map(|v| v as u64),
+                tolerated_failure_count: count.map(|v| v as u64),
+                tolerated_failure_percentage: percentage,
+            },
+        )
+        .map_err(internal)?;
+    Ok(json!({}))
+}
+
+/// ListExecutions' `statusFilter`.
+fn status_filter(r: &Request<'_>) -> Result<Option<ExecutionStatus>, ApiError> {
+    match r.opt_str("statusFilter", 32)? {
+        None => Ok(None),
+        Some(s) => ExecutionStatus::parse(s).map(Some).ok_or_else(|| {
+            validation(
+                "statusFilter",
+                &Value::String(s.into()),
+                "Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]",
+            )
+        }),
+    }
+}
+
+/// ListExecutions of a Map Run: its child executions.
+fn list_map_run_executions(server: &Server, r: &Request<'_>, map_run_arn: &str) -> ApiResult {
+    if r.get("stateMachineArn").is_some() {
+        return Err(ApiError::new(
+            "ValidationException",
+            "Only one of stateMachineArn and mapRunArn may be given",
+        ));
+    }
+    get_map_run(server, map_run_arn)?;
+    let status = status_filter(r)?;
+    let child_machine = map_run_state_machine(map_run_arn);
+    listing(
+        r,
+        "executions",
+        |page| {
+            server
+                .store()
+                .list_map_run_executions(map_run_arn, status, page)
+        },
+        |e| &e.arn,
+        |e| map_run_child_json(e, &child_machine),
+    )
+}
+
+fn map_run_child_json(e: &baton_store::MapRunExecutionRecord, child_machine: &str) -> Value {
+    let mut v = json!({"executionArn": e.arn, "stateMachineArn": child_machine,
+                       "name": e.name, "status": e.status.as_str(),
+                       "startDate": date(e.start_millis), "mapRunArn": e.map_run_arn,
+                       "redriveCount": 0});
+    if let Some(stop) = e.stop_millis {
+        v["stopDate"] = date(stop);
+    }
+    v
+}
+
+fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
+    if let Some(map_run) = r.opt_str("mapRunArn", 2048)? {
+        return list_map_run_executions(server, r, map_run);
     }
     let given_arn = r.str("stateMachineArn", 256)?;
     // A version or alias ARN lists the executions started through it.
@@ -897,16 +1096,7 @@ fn list_executions(server: &Server, r: &Request<'_>) -> ApiResult {
         ));
     }
     let through = target.1;
-    let status = match r.opt_str("statusFilter", 32)? {
-        None => None,
-        Some(s) => Some(ExecutionStatus::parse(s).ok_or_else(|| {
-            validation(
-                "statusFilter",
-                &Value::String(s.into()),
-                "Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]",
-            )
-        })?),
-    };
+    let status = status_filter(r)?;
     let redriven = match r.opt_str("redriveFilter", 16)? {
         None => None,
         Some("REDRIVEN") => Some(true),

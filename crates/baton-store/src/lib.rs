@@ -278,6 +278,45 @@ pub struct Transition {
     /// The step redrives an ended execution: it runs again (no output, error or stop date)
     /// unless `status` ends it again in the same step.
     pub redrive: Option<Redrive>,
+    /// Map Runs the step started or changed (stored as given, replacing what was).
+    pub map_runs: Vec<MapRunRecord>,
+    /// Map Run child executions the step started or ended (stored as given, replacing what was).
+    pub map_run_executions: Vec<MapRunExecutionRecord>,
+}
+
+/// A Map Run: one run of a Distributed Map state, as DescribeMapRun shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRunRecord {
+    /// `mapRunArn`.
+    pub arn: String,
+    /// The execution whose Map state it runs.
+    pub execution_arn: String,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// `stopDate`, once it ended.
+    pub stop_millis: Option<i64>,
+    /// `RUNNING`, `SUCCEEDED`, `FAILED` or `ABORTED`.
+    pub status: String,
+    /// `maxConcurrency`, the tolerated failures, `itemCounts` and `executionCounts`, as a JSON
+    /// object's text.
+    pub details: String,
+}
+
+/// A child execution of a Map Run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapRunExecutionRecord {
+    /// `executionArn`.
+    pub arn: String,
+    /// The Map Run.
+    pub map_run_arn: String,
+    /// `name`.
+    pub name: String,
+    /// `status`.
+    pub status: ExecutionStatus,
+    /// `startDate`, milliseconds since the epoch.
+    pub start_millis: i64,
+    /// `stopDate`, once it ended.
+    pub stop_millis: Option<i64>,
 }
 
 /// A redrive, as a [`Transition`] records it.
@@ -527,6 +566,22 @@ pub trait Store: Send + Sync {
     /// start of that ARN (if any) and keeps the record (if the logging configuration asks for
     /// one; a record for an ARN kept already replaces it).
     fn finish_express(&self, done: &[(String, Option<ExpressRecord>)]) -> Result<()>;
+    /// A Map Run by ARN.
+    fn get_map_run(&self, arn: &str) -> Result<Option<MapRunRecord>>;
+    /// An execution's Map Runs in ARN order.
+    fn list_map_runs(&self, execution_arn: &str, page: Page<'_>) -> Result<Vec<MapRunRecord>>;
+    /// A Map Run child execution by ARN.
+    fn get_map_run_execution(&self, arn: &str) -> Result<Option<MapRunExecutionRecord>>;
+    /// A Map Run's child executions, most recent first (by start time, then ARN, descending),
+    /// optionally of one status; `page.after` is the last ARN of the previous page (unknown:
+    /// an empty page).
+    fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
+        status: Option<ExecutionStatus>,
+        page: Page<'_>,
+    ) -> Result<Vec<MapRunExecutionRecord>>;
+
     /// Kept Express records of a state machine, in ARN order.
     fn express_records(
         &self,

@@ -25,6 +25,8 @@ struct Inner {
     express_pending: BTreeMap<String, ExpressStart>,
     /// (state machine ARN, execution ARN) -> record.
     express_records: BTreeMap<(String, String), ExpressRecord>,
+    map_runs: BTreeMap<String, MapRunRecord>,
+    map_run_executions: BTreeMap<String, MapRunExecutionRecord>,
 }
 
 /// The whole store in one mutex: simple, and as consistent as the contract asks.
@@ -52,6 +54,31 @@ fn page<T: Clone>(items: impl Iterator<Item = (String, T)>, page: Page<'_>) -> V
         .take(page.limit)
         .map(|(_, v)| v)
         .collect()
+}
+
+/// The records `keep` selects, most recent first by `key`, below the record `page.after` names
+/// (as SQLite does: a page after an unknown record is empty).
+fn newest_first<T: Clone>(
+    records: &BTreeMap<String, T>,
+    key: impl Fn(&T) -> (i64, String),
+    keep: impl Fn(&T) -> bool,
+    p: Page<'_>,
+) -> Vec<T> {
+    let below = match p.after {
+        Some(a) => match records.get(a) {
+            Some(e) => Some(key(e)),
+            None => return Vec::new(),
+        },
+        None => None,
+    };
+    let mut out: Vec<T> = records
+        .values()
+        .filter(|e| keep(e) && below.as_ref().is_none_or(|b| key(e) < *b))
+        .cloned()
+        .collect();
+    out.sort_by_key(|e| std::cmp::Reverse(key(e)));
+    out.truncate(p.limit);
+    out
 }
 
 impl Inner {
@@ -110,6 +137,13 @@ impl Inner {
             }
             self.timer_order
                 .insert((timer.fire_at_millis, arn.clone(), timer.timer_id));
+        }
+        for run in &t.map_runs {
+            self.map_runs.insert(run.arn.clone(), run.clone());
+        }
+        for child in &t.map_run_executions {
+            self.map_run_executions
+                .insert(child.arn.clone(), child.clone());
         }
         for token in &t.tasks_removed {
             self.tasks.remove(token);
@@ -299,28 +333,12 @@ impl Store for MemoryStore {
         p: Page<'_>,
     ) -> Result<Vec<ExecutionRecord>> {
         let s = self.lock()?;
-        let key = |e: &ExecutionRecord| (e.start_millis, e.arn.clone());
-        // As SQLite does: a page after an unknown execution is empty.
-        let below = match p.after {
-            Some(a) => match s.executions.get(a) {
-                Some(e) => Some(key(e)),
-                None => return Ok(Vec::new()),
-            },
-            None => None,
-        };
-        let mut out: Vec<ExecutionRecord> = s
-            .executions
-            .values()
-            .filter(|e| {
-                e.state_machine_arn == state_machine_arn
-                    && status.is_none_or(|st| e.status == st)
-                    && below.as_ref().is_none_or(|b| key(e) < *b)
-            })
-            .cloned()
-            .collect();
-        out.sort_by_key(|e| std::cmp::Reverse(key(e)));
-        out.truncate(p.limit);
-        Ok(out)
+        Ok(newest_first(
+            &s.executions,
+            |e| (e.start_millis, e.arn.clone()),
+            |e| e.state_machine_arn == state_machine_arn && status.is_none_or(|st| e.status == st),
+            p,
+        ))
     }
 
     fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {
@@ -457,6 +475,40 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    fn get_map_run(&self, arn: &str) -> Result<Option<MapRunRecord>> {
+        Ok(self.lock()?.map_runs.get(arn).cloned())
+    }
+
+    fn list_map_runs(&self, execution_arn: &str, p: Page<'_>) -> Result<Vec<MapRunRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.map_runs
+                .iter()
+                .filter(|(_, r)| r.execution_arn == execution_arn)
+                .map(|(a, r)| (a.clone(), r.clone())),
+            p,
+        ))
+    }
+
+    fn get_map_run_execution(&self, arn: &str) -> Result<Option<MapRunExecutionRecord>> {
+        Ok(self.lock()?.map_run_executions.get(arn).cloned())
+    }
+
+    fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
+        status: Option<ExecutionStatus>,
+        p: Page<'_>,
+    ) -> Result<Vec<MapRunExecutionRecord>> {
+        let s = self.lock()?;
+        Ok(newest_first(
+            &s.map_run_executions,
+            |e| (e.start_millis, e.arn.clone()),
+            |e| e.map_run_arn == map_run_arn && status.is_none_or(|st| e.status == st),
+            p,
+        ))
     }
 
     fn express_records(&self, state_machine_arn: &str, p: Page<'_>) -> Result<Vec<ExpressRecord>> {

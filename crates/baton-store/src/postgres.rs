@@ -172,7 +172,51 @@ CREATE TABLE IF NOT EXISTS express_records (
 ALTER TABLE executions ADD COLUMN IF NOT EXISTS redrive_count BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE executions ADD COLUMN IF NOT EXISTS redrive_millis BIGINT;
 "#,
+    // 3: Map Runs and their child executions.
+    r#"
+CREATE TABLE IF NOT EXISTS map_runs (
+    arn TEXT COLLATE "C" PRIMARY KEY,
+    execution_arn TEXT COLLATE "C" NOT NULL,
+    start_millis BIGINT NOT NULL,
+    stop_millis BIGINT,
+    status TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS map_runs_by_execution ON map_runs (execution_arn, arn);
+CREATE TABLE IF NOT EXISTS map_run_executions (
+    arn TEXT COLLATE "C" PRIMARY KEY,
+    map_run_arn TEXT COLLATE "C" NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_millis BIGINT NOT NULL,
+    stop_millis BIGINT
+);
+CREATE INDEX IF NOT EXISTS map_run_executions_recent
+    ON map_run_executions (map_run_arn, start_millis, arn);
+"#,
 ];
+
+fn map_run_row(r: &Row) -> Result<MapRunRecord> {
+    Ok(MapRunRecord {
+        arn: get(r, 0)?,
+        execution_arn: get(r, 1)?,
+        start_millis: get(r, 2)?,
+        stop_millis: get(r, 3)?,
+        status: get(r, 4)?,
+        details: get(r, 5)?,
+    })
+}
+
+fn map_run_execution_row(r: &Row) -> Result<MapRunExecutionRecord> {
+    Ok(MapRunExecutionRecord {
+        arn: get(r, 0)?,
+        map_run_arn: get(r, 1)?,
+        name: get(r, 2)?,
+        status: status(get(r, 3)?),
+        start_millis: get(r, 4)?,
+        stop_millis: get(r, 5)?,
+    })
+}
 
 // Column lists as macros, so that statements are `&'static str` (the statement cache's key).
 macro_rules! machine_columns {
@@ -865,6 +909,40 @@ fn commit_one<C: GenericClient>(
             &[&arn, &ids, &at],
         )?;
     }
+    for m in &t.map_runs {
+        db.execute(
+            "INSERT INTO map_runs (arn, execution_arn, start_millis, stop_millis, status, \
+             details) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO UPDATE SET \
+             execution_arn = EXCLUDED.execution_arn, start_millis = EXCLUDED.start_millis, \
+             stop_millis = EXCLUDED.stop_millis, status = EXCLUDED.status, \
+             details = EXCLUDED.details",
+            &[
+                &m.arn,
+                &m.execution_arn,
+                &m.start_millis,
+                &m.stop_millis,
+                &m.status,
+                &m.details,
+            ],
+        )?;
+    }
+    for c in &t.map_run_executions {
+        db.execute(
+            "INSERT INTO map_run_executions (arn, map_run_arn, name, status, start_millis, \
+             stop_millis) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (arn) DO UPDATE SET \
+             map_run_arn = EXCLUDED.map_run_arn, name = EXCLUDED.name, \
+             status = EXCLUDED.status, start_millis = EXCLUDED.start_millis, \
+             stop_millis = EXCLUDED.stop_millis",
+            &[
+                &c.arn,
+                &c.map_run_arn,
+                &c.name,
+                &c.status.as_str(),
+                &c.start_millis,
+                &c.stop_millis,
+            ],
+        )?;
+    }
     if !t.tasks_removed.is_empty() {
         db.execute(
             "DELETE FROM tasks WHERE token = ANY($1)",
@@ -1503,6 +1581,79 @@ impl Store for PostgresStore {
             )
         })?;
         Ok(())
+    }
+
+    fn get_map_run(&self, arn: &str) -> Result<Option<MapRunRecord>> {
+        self.with(|db| {
+            db.row(
+                "SELECT arn, execution_arn, start_millis, stop_millis, status, details \
+                 FROM map_runs WHERE arn = $1",
+                &[&arn],
+                map_run_row,
+            )
+        })
+    }
+
+    fn list_map_runs(&self, execution_arn: &str, page: Page<'_>) -> Result<Vec<MapRunRecord>> {
+        self.with(|db| {
+            db.rows(
+                "SELECT arn, execution_arn, start_millis, stop_millis, status, details \
+                 FROM map_runs WHERE execution_arn = $1 AND arn > $2 ORDER BY arn LIMIT $3",
+                &[
+                    &execution_arn,
+                    &page.after.unwrap_or(""),
+                    &sql_limit(page.limit),
+                ],
+                map_run_row,
+            )
+        })
+    }
+
+    fn get_map_run_execution(&self, arn: &str) -> Result<Option<MapRunExecutionRecord>> {
+        self.with(|db| {
+            db.row(
+                "SELECT arn, map_run_arn, name, status, start_millis, stop_millis \
+                 FROM map_run_executions WHERE arn = $1",
+                &[&arn],
+                map_run_execution_row,
+            )
+        })
+    }
+
+    fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
+        status: Option<ExecutionStatus>,
+        page: Page<'_>,
+    ) -> Result<Vec<MapRunExecutionRecord>> {
+        let status = status.map(ExecutionStatus::as_str);
+        self.with(|db| {
+            // The page continues below the last child of the previous one; after an unknown
+            // one, it is empty.
+            let (start, arn) = match page.after {
+                None => (i64::MAX, String::new()),
+                Some(after) => {
+                    let below = db.row(
+                        "SELECT start_millis, arn FROM map_run_executions WHERE arn = $1",
+                        &[&after],
+                        |r| Ok((get::<i64>(r, 0)?, get::<String>(r, 1)?)),
+                    )?;
+                    match below {
+                        Some(b) => b,
+                        None => return Ok(Vec::new()),
+                    }
+                }
+            };
+            db.rows(
+                "SELECT arn, map_run_arn, name, status, start_millis, stop_millis \
+                 FROM map_run_executions WHERE map_run_arn = $1 \
+                 AND ($2::TEXT IS NULL OR status = $2::TEXT) \
+                 AND (start_millis < $3 OR (start_millis = $3 AND ($4 = '' OR arn < $4))) \
+                 ORDER BY start_millis DESC, arn DESC LIMIT $5",
+                &[&map_run_arn, &status, &start, &arn, &sql_limit(page.limit)],
+                map_run_execution_row,
+            )
+        })
     }
 
     fn get_activity(&self, arn: &str) -> Result<Option<ActivityRecord>> {

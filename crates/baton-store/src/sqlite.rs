@@ -135,7 +135,53 @@ CREATE TABLE IF NOT EXISTS express_records (
     events TEXT NOT NULL,
     PRIMARY KEY (state_machine_arn, arn)
 );
+CREATE TABLE IF NOT EXISTS map_runs (
+    arn TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    start_millis INTEGER NOT NULL,
+    stop_millis INTEGER,
+    status TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS map_runs_by_execution ON map_runs (execution_arn, arn);
+CREATE TABLE IF NOT EXISTS map_run_executions (
+    arn TEXT PRIMARY KEY,
+    map_run_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start_millis INTEGER NOT NULL,
+    stop_millis INTEGER
+);
+CREATE INDEX IF NOT EXISTS map_run_executions_recent
+    ON map_run_executions (map_run_arn, start_millis, arn);
 ";
+
+const MAP_RUN_COLUMNS: &str = "arn, execution_arn, start_millis, stop_millis, status, details";
+
+fn map_run_row(r: &Row<'_>) -> rusqlite::Result<MapRunRecord> {
+    Ok(MapRunRecord {
+        arn: r.get(0)?,
+        execution_arn: r.get(1)?,
+        start_millis: r.get(2)?,
+        stop_millis: r.get(3)?,
+        status: r.get(4)?,
+        details: r.get(5)?,
+    })
+}
+
+const MAP_RUN_EXECUTION_COLUMNS: &str = "arn, map_run_arn, name, status, start_millis, stop_millis";
+
+fn map_run_execution_row(r: &Row<'_>) -> rusqlite::Result<MapRunExecutionRecord> {
+    let status: String = r.get(3)?;
+    Ok(MapRunExecutionRecord {
+        arn: r.get(0)?,
+        map_run_arn: r.get(1)?,
+        name: r.get(2)?,
+        status: ExecutionStatus::parse(&status).unwrap_or(ExecutionStatus::Failed),
+        start_millis: r.get(4)?,
+        stop_millis: r.get(5)?,
+    })
+}
 
 /// The SQLite backend.
 pub struct SqliteStore {
@@ -334,6 +380,38 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
             set.execute(params![arn, to_i64(timer.timer_id), timer.fire_at_millis])?;
         }
     }
+    if !t.map_runs.is_empty() {
+        let mut put = conn.prepare_cached(
+            "INSERT OR REPLACE INTO map_runs (arn, execution_arn, start_millis, stop_millis, \
+             status, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for m in &t.map_runs {
+            put.execute(params![
+                m.arn,
+                m.execution_arn,
+                m.start_millis,
+                m.stop_millis,
+                m.status,
+                m.details
+            ])?;
+        }
+    }
+    if !t.map_run_executions.is_empty() {
+        let mut put = conn.prepare_cached(
+            "INSERT OR REPLACE INTO map_run_executions (arn, map_run_arn, name, status, \
+             start_millis, stop_millis) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for c in &t.map_run_executions {
+            put.execute(params![
+                c.arn,
+                c.map_run_arn,
+                c.name,
+                c.status.as_str(),
+                c.start_millis,
+                c.stop_millis
+            ])?;
+        }
+    }
     {
         let mut remove = conn.prepare_cached("DELETE FROM tasks WHERE token = ?1")?;
         for token in &t.tasks_removed {
@@ -418,6 +496,47 @@ fn all_rows<T>(
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     let rows = stmt.query_map(params, row).map_err(backend)?;
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(backend)
+}
+
+/// A page of executions (or Map Run children), most recent first: `select` picks the rows of
+/// one owner (`?1`) from `table`; the page continues below `page.after` (unknown: empty).
+fn newest_first<T>(
+    conn: &Connection,
+    select: &str,
+    table: &str,
+    owner: &str,
+    status: Option<ExecutionStatus>,
+    page: Page<'_>,
+    row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let below: (i64, String) = match page.after {
+        Some(a) => conn
+            .query_row(
+                &format!("SELECT start_millis, arn FROM {table} WHERE arn = ?1"),
+                params![a],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(backend)?
+            .unwrap_or((i64::MIN, String::new())),
+        None => (i64::MAX, String::new()),
+    };
+    all_rows(
+        conn,
+        &format!(
+            "{select} AND (?2 IS NULL OR status = ?2) \
+             AND (start_millis < ?3 OR (start_millis = ?3 AND (?4 = '' OR arn < ?4))) \
+             ORDER BY start_millis DESC, arn DESC LIMIT ?5"
+        ),
+        params![
+            owner,
+            status.map(ExecutionStatus::as_str),
+            below.0,
+            below.1,
+            to_i64(page.limit as u64)
+        ],
+        row,
+    )
 }
 
 /// Whether `table` has `column` (older files lack the newer ones).
@@ -717,34 +836,13 @@ impl Store for SqliteStore {
         page: Page<'_>,
     ) -> Result<Vec<ExecutionRecord>> {
         let conn = self.conn()?;
-        // The page continues below the last execution of the previous one.
-        let below: (i64, String) = match page.after {
-            Some(a) => conn
-                .query_row(
-                    "SELECT start_millis, arn FROM executions WHERE arn = ?1",
-                    params![a],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(backend)?
-                .unwrap_or((i64::MIN, String::new())),
-            None => (i64::MAX, String::new()),
-        };
-        all_rows(
+        newest_first(
             &conn,
-            &format!(
-                "SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1 \
-                 AND (?2 IS NULL OR status = ?2) \
-                 AND (start_millis < ?3 OR (start_millis = ?3 AND (?4 = '' OR arn < ?4))) \
-                 ORDER BY start_millis DESC, arn DESC LIMIT ?5"
-            ),
-            params![
-                state_machine_arn,
-                status.map(ExecutionStatus::as_str),
-                below.0,
-                below.1,
-                to_i64(page.limit as u64)
-            ],
+            &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1"),
+            "executions",
+            state_machine_arn,
+            status,
+            page,
             execution_row,
         )
     }
@@ -993,6 +1091,61 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(backend)
+    }
+
+    fn get_map_run(&self, arn: &str) -> Result<Option<MapRunRecord>> {
+        let conn = self.conn()?;
+        conn.prepare_cached(&format!(
+            "SELECT {MAP_RUN_COLUMNS} FROM map_runs WHERE arn = ?1"
+        ))
+        .and_then(|mut s| s.query_row(params![arn], map_run_row).optional())
+        .map_err(backend)
+    }
+
+    fn list_map_runs(&self, execution_arn: &str, page: Page<'_>) -> Result<Vec<MapRunRecord>> {
+        let conn = self.conn()?;
+        all_rows(
+            &conn,
+            &format!(
+                "SELECT {MAP_RUN_COLUMNS} FROM map_runs WHERE execution_arn = ?1 AND arn > ?2 \
+                 ORDER BY arn LIMIT ?3"
+            ),
+            params![
+                execution_arn,
+                page.after.unwrap_or(""),
+                to_i64(page.limit as u64)
+            ],
+            map_run_row,
+        )
+    }
+
+    fn get_map_run_execution(&self, arn: &str) -> Result<Option<MapRunExecutionRecord>> {
+        let conn = self.conn()?;
+        conn.prepare_cached(&format!(
+            "SELECT {MAP_RUN_EXECUTION_COLUMNS} FROM map_run_executions WHERE arn = ?1"
+        ))
+        .and_then(|mut s| s.query_row(params![arn], map_run_execution_row).optional())
+        .map_err(backend)
+    }
+
+    fn list_map_run_executions(
+        &self,
+        map_run_arn: &str,
+        status: Option<ExecutionStatus>,
+        page: Page<'_>,
+    ) -> Result<Vec<MapRunExecutionRecord>> {
+        let conn = self.conn()?;
+        newest_first(
+            &conn,
+            &format!(
+                "SELECT {MAP_RUN_EXECUTION_COLUMNS} FROM map_run_executions WHERE map_run_arn = ?1"
+            ),
+            "map_run_executions",
+            map_run_arn,
+            status,
+            page,
+            map_run_execution_row,
+        )
     }
 
     fn express_records(

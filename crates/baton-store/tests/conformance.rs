@@ -791,6 +791,99 @@ fn redrives(store: &dyn Store) {
     assert_eq!(store.history(&ex.arn, 0, 10).unwrap().len(), 5);
 }
 
+/// Map Runs and their children are stored with the steps that change them, replaced as they
+/// change, and listed (children newest first, by status, paged).
+fn map_runs(store: &dyn Store) {
+    let ex = started(store, "m");
+    let run = |status: &str, stop: Option<i64>| MapRunRecord {
+        arn: format!("{SM}/Map:run1"),
+        execution_arn: ex.arn.clone(),
+        start_millis: 2_000,
+        stop_millis: stop,
+        status: status.into(),
+        details: format!("{{\"status\":\"{status}\"}}"),
+    };
+    let child = |n: u32, status: ExecutionStatus, start: i64| MapRunExecutionRecord {
+        arn: format!("{SM}/Map:c{n}"),
+        map_run_arn: format!("{SM}/Map:run1"),
+        name: format!("c{n}"),
+        status,
+        start_millis: start,
+        stop_millis: (status != ExecutionStatus::Running).then_some(start + 1),
+    };
+    let mut t = step(&ex.arn, 1, vec![event(1, "MapRunStarted")]);
+    t.map_runs = vec![run("RUNNING", None)];
+    t.map_run_executions = (0..3)
+        .map(|n| child(n, ExecutionStatus::Running, 2_000 + i64::from(n)))
+        .collect();
+    one(store, t).unwrap();
+    assert_eq!(
+        store.get_map_run(&run("", None).arn).unwrap(),
+        Some(run("RUNNING", None))
+    );
+    // A child that starts and ends in one step ends up ended.
+    let mut t = step(&ex.arn, 2, vec![event(2, "MapRunSucceeded")]);
+    t.map_runs = vec![run("SUCCEEDED", Some(9_000))];
+    t.map_run_executions = vec![
+        child(1, ExecutionStatus::Succeeded, 2_001),
+        child(3, ExecutionStatus::Running, 2_003),
+        child(3, ExecutionStatus::Failed, 2_003),
+    ];
+    one(store, t).unwrap();
+    assert_eq!(
+        store.get_map_run(&run("", None).arn).unwrap(),
+        Some(run("SUCCEEDED", Some(9_000)))
+    );
+    assert_eq!(
+        store
+            .list_map_runs(
+                &ex.arn,
+                Page {
+                    after: None,
+                    limit: 10
+                }
+            )
+            .unwrap(),
+        vec![run("SUCCEEDED", Some(9_000))]
+    );
+    assert!(
+        store
+            .list_map_runs(
+                "other",
+                Page {
+                    after: None,
+                    limit: 10
+                }
+            )
+            .unwrap()
+            .is_empty()
+    );
+    let names = |status, after: Option<&str>, limit| -> Vec<String> {
+        store
+            .list_map_run_executions(&run("", None).arn, status, Page { after, limit })
+            .unwrap()
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    };
+    assert_eq!(names(None, None, 10), ["c3", "c2", "c1", "c0"]);
+    let second = format!("{SM}/Map:c2");
+    assert_eq!(names(None, Some(&second), 10), ["c1", "c0"]);
+    assert_eq!(names(None, None, 2), ["c3", "c2"]);
+    assert_eq!(
+        names(Some(ExecutionStatus::Running), None, 10),
+        ["c2", "c0"]
+    );
+    assert!(names(None, Some("unknown"), 10).is_empty());
+    assert_eq!(
+        store
+            .get_map_run_execution(&format!("{SM}/Map:c3"))
+            .unwrap(),
+        Some(child(3, ExecutionStatus::Failed, 2_003))
+    );
+    assert_eq!(store.get_map_run_execution("none").unwrap(), None);
+}
+
 macro_rules! suite {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -884,6 +977,12 @@ macro_rules! suite {
             fn redrives() {
                 let Some(store) = $make else { return };
                 super::redrives(&*store);
+            }
+
+            #[test]
+            fn map_runs() {
+                let Some(store) = $make else { return };
+                super::map_runs(&*store);
             }
         }
     };

@@ -290,6 +290,61 @@ expect_error("ExecutionDoesNotExist", sfn.redrive_execution, executionArn=flaky 
 sfn.delete_activity(activityArn=act_arn)
 expect_error("ActivityDoesNotExist", sfn.describe_activity, activityArn=act_arn)
 
+# ----- Map Runs -----
+map_act = sfn.create_activity(name="mapwork")["activityArn"]
+dist = sfn.create_state_machine(
+    name="dist",
+    definition=definition(
+        {
+            "M": {
+                "Type": "Map",
+                "Label": "Fan",
+                "MaxConcurrency": 1,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Work",
+                    "States": {"Work": {"Type": "Task", "Resource": map_act, "End": True}},
+                },
+                "End": True,
+            }
+        },
+        start="M",
+    ),
+    roleArn=ROLE,
+)["stateMachineArn"]
+fan = sfn.start_execution(stateMachineArn=dist, name="fan", input=json.dumps([1, 2, 3]))["executionArn"]
+deadline = time.time() + 10
+while not sfn.list_map_runs(executionArn=fan)["mapRuns"] and time.time() < deadline:
+    time.sleep(0.05)
+runs = sfn.list_map_runs(executionArn=fan)["mapRuns"]
+assert len(runs) == 1 and runs[0]["executionArn"] == fan, runs
+run_arn = runs[0]["mapRunArn"]
+assert ":mapRun:dist/Fan:" in run_arn and runs[0]["stateMachineArn"].endswith(":stateMachine:dist/Fan"), runs
+m = sfn.describe_map_run(mapRunArn=run_arn)
+assert m["status"] == "RUNNING" and m["maxConcurrency"] == 1, m
+assert m["itemCounts"]["total"] == 3 and m["itemCounts"]["running"] == 1 and m["itemCounts"]["pending"] == 2, m
+first = sfn.get_activity_task(activityArn=map_act, workerName="m")
+# More at once: the other two start as soon as the limit is raised.
+sfn.update_map_run(mapRunArn=run_arn, maxConcurrency=3, toleratedFailureCount=1)
+m = sfn.describe_map_run(mapRunArn=run_arn)
+assert m["maxConcurrency"] == 3 and m["toleratedFailureCount"] == 1 and m["itemCounts"]["running"] == 3, m
+tasks = [first] + [sfn.get_activity_task(activityArn=map_act, workerName="m") for _ in range(2)]
+assert sorted(json.loads(t["input"]) for t in tasks) == [1, 2, 3], tasks
+children = sfn.list_executions(mapRunArn=run_arn)["executions"]
+assert len(children) == 3 and all(c["status"] == "RUNNING" for c in children), children
+for t in tasks:
+    sfn.send_task_success(taskToken=t["taskToken"], output=t["input"])
+assert sorted(json.loads(wait_for(fan)["output"])) == [1, 2, 3]
+m = sfn.describe_map_run(mapRunArn=run_arn)
+assert m["status"] == "SUCCEEDED" and m["itemCounts"]["succeeded"] == 3 and "stopDate" in m, m
+children = sfn.list_executions(mapRunArn=run_arn, statusFilter="SUCCEEDED", maxResults=2)
+assert len(children["executions"]) == 2 and "nextToken" in children, children
+child = sfn.describe_execution(executionArn=children["executions"][0]["executionArn"])
+assert child["status"] == "SUCCEEDED" and child["mapRunArn"] == run_arn, child
+expect_error("ValidationException", sfn.update_map_run, mapRunArn=run_arn, maxConcurrency=2)
+expect_error("ResourceNotFound", sfn.describe_map_run, mapRunArn=run_arn + "x")
+expect_error("InvalidArn", sfn.describe_map_run, mapRunArn=fan)
+
 # ----- Express -----
 fast = sfn.create_state_machine(
     name="fast",
