@@ -59,6 +59,10 @@ struct ServerArgs {
     /// baton-data].
     #[arg(long, value_name = "DIR", env = "BATON_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// Keep the data in PostgreSQL instead (postgres://user[:password]@host[:port]/database);
+    /// several servers may share one database.
+    #[arg(long, value_name = "URL", env = "BATON_DATABASE_URL")]
+    database_url: Option<String>,
     /// Accept only requests signed with these keys (an AWS shared-credentials file; every
     /// profile's key pair counts). Without any, any well-formed signature is accepted.
     #[arg(long, value_name = "FILE", env = "BATON_CREDENTIALS")]
@@ -212,6 +216,7 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
             .clone()
             .or(file.data_dir.clone())
             .unwrap_or(defaults.data_dir),
+        database_url: args.database_url.clone().or(file.database_url.clone()),
         task_workers: file.task_workers.unwrap_or(defaults.task_workers),
         region: args
             .region
@@ -226,7 +231,7 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
         activity_poll_millis: None,
         credentials,
     };
-    let database = config.database_path();
+    let database = config.database_description();
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -236,10 +241,7 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr().context("no local address")?;
     let server = Arc::new(baton_server::Server::start(config).context("cannot start the server")?);
-    eprintln!(
-        "baton server: data in {}; Standard and Express runtimes running",
-        database.display()
-    );
+    eprintln!("baton server: data in {database}; Standard and Express runtimes running");
     eprintln!("baton server: Step Functions API on http://{local}");
     // The handlers are in place before "ready": a SIGTERM right after it stops the server
     // cleanly instead of killing it.

@@ -437,3 +437,155 @@ fn acknowledged_starts_survive_sigterm_and_sigkill() {
         }
     }
 }
+
+/// An API call through the raw protocol; the body of a 200 answer.
+fn call(endpoint: &str, operation: &str, body: Value) -> Value {
+    let (status, answer) = post(
+        endpoint,
+        "127.0.0.1",
+        Some(&format!("AWSStepFunctions.{operation}")),
+        &body.to_string(),
+    );
+    assert_eq!(status, 200, "{operation}: {answer}");
+    answer
+}
+
+/// Polls until `check` gives something (10 s at most).
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Two `baton server` processes on one PostgreSQL database answer the same: an execution
+/// started through one is seen, completed (SendTaskSuccess) and stopped through the other.
+#[test]
+fn two_servers_share_one_postgres_database() {
+    let Ok(url) = std::env::var("BATON_TEST_POSTGRES_URL") else {
+        println!("skipped: BATON_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let schema = format!("baton_nodes_{}", std::process::id());
+    // The schema, made (with its tables) before the servers start; dropped at the end.
+    baton_store::PostgresStore::connect_in_schema(&url, &schema).unwrap();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let node_url = format!("{url}{separator}options=-csearch_path%3D{schema}");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients-nodes");
+    let a = start_server(&dir, &["--database-url", &node_url]);
+    let b = start_server(&dir, &["--database-url", &node_url]);
+    let (a, b) = (&a.endpoint, &b.endpoint);
+    let definition = json_text(serde_json::json!({"StartAt": "Ask", "States": {
+        "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {"QueueUrl": "q", "MessageBody": {"token.$": "$$.Task.Token"}},
+                "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 1, "End": true}}}));
+    let machine = call(
+        a,
+        "CreateStateMachine",
+        serde_json::json!({"name": "shared", "definition": definition,
+                           "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let start = |node: &str, name: &str| {
+        call(
+            node,
+            "StartExecution",
+            serde_json::json!({"stateMachineArn": machine, "name": name}),
+        )["executionArn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let on_a = start(a, "on-a");
+    // B sees A's execution and answers its callback; its Wait's timer fires on either node.
+    let token = eventually("the callback's token", || {
+        let history = call(
+            b,
+            "GetExecutionHistory",
+            serde_json::json!({"executionArn": on_a}),
+        );
+        history["events"].as_array()?.iter().find_map(|e| {
+            let p = e["taskScheduledEventDetails"]["parameters"].as_str()?;
+            let p: Value = serde_json::from_str(p).ok()?;
+            Some(p["MessageBody"]["token"].as_str()?.to_string())
+        })
+    });
+    call(
+        b,
+        "SendTaskSuccess",
+        serde_json::json!({"taskToken": token, "output": "{\"answer\":42}"}),
+    );
+    let done = eventually("the execution to succeed", || {
+        let d = call(
+            a,
+            "DescribeExecution",
+            serde_json::json!({"executionArn": on_a}),
+        );
+        (d["status"] == "SUCCEEDED").then_some(d)
+    });
+    assert_eq!(done["output"], "{\"answer\":42}");
+    // An execution started on B is stopped through A.
+    let on_b = start(b, "on-b");
+    call(
+        a,
+        "StopExecution",
+        serde_json::json!({"executionArn": on_b, "error": "Enough"}),
+    );
+    let d = call(
+        b,
+        "DescribeExecution",
+        serde_json::json!({"executionArn": on_b}),
+    );
+    assert_eq!(
+        (d["status"].as_str(), d["error"].as_str()),
+        (Some("ABORTED"), Some("Enough"))
+    );
+    // Both list the same executions, and the history ids are contiguous.
+    let names = |node: &str| -> Vec<String> {
+        call(
+            node,
+            "ListExecutions",
+            serde_json::json!({"stateMachineArn": machine}),
+        )["executions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(a), ["on-b", "on-a"]);
+    assert_eq!(names(a), names(b));
+    let history = call(
+        a,
+        "GetExecutionHistory",
+        serde_json::json!({"executionArn": on_a}),
+    );
+    for (i, e) in history["events"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(e["id"], i + 1);
+    }
+    drop_schema(&url, &schema);
+}
+
+fn json_text(v: Value) -> String {
+    v.to_string()
+}
+
+fn drop_schema(url: &str, schema: &str) {
+    let status = Command::new("psql")
+        .args([
+            url,
+            "-qc",
+            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        ])
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        println!("could not drop schema {schema}");
+    }
+}

@@ -48,8 +48,11 @@ pub enum ServerError {
 pub struct ServerConfig {
     /// Where the API listens.
     pub listen: SocketAddr,
-    /// Where the data lives (`baton.db` in it).
+    /// Where the data lives (`baton.db` in it), unless `database_url` is given.
     pub data_dir: PathBuf,
+    /// A PostgreSQL connection URL: keep the data there instead (several servers may share
+    /// one database).
+    pub database_url: Option<String>,
     /// Threads that run in-process task targets, for each runtime.
     pub task_workers: usize,
     /// The region in the ARNs the server makes.
@@ -68,6 +71,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)),
             data_dir: PathBuf::from("baton-data"),
+            database_url: None,
             task_workers: 4,
             // Step Functions Local's, so that ARNs in existing tests and scripts match.
             region: "us-east-1".into(),
@@ -83,6 +87,20 @@ impl ServerConfig {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("baton.db")
     }
+
+    /// Where the data is, for people: the SQLite file, or the PostgreSQL server and database
+    /// (without the URL's password).
+    pub fn database_description(&self) -> String {
+        match &self.database_url {
+            None => self.database_path().display().to_string(),
+            Some(url) => {
+                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+                let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
+                format!("{scheme}://{rest}")
+            }
+        }
+    }
 }
 
 /// The server's TOML configuration file. Every key is optional; `baton server`'s flags and
@@ -91,6 +109,7 @@ impl ServerConfig {
 /// ```toml
 /// listen = "127.0.0.1:8083"
 /// data_dir = "baton-data"
+/// database_url = "postgres://baton@db.internal/baton"   # instead of data_dir's SQLite file
 /// region = "us-east-1"
 /// account = "123456789012"
 /// task_workers = 4
@@ -107,6 +126,8 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Where the data lives.
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL connection URL to keep the data in instead.
+    pub database_url: Option<String>,
     /// The region in ARNs.
     pub region: Option<String>,
     /// The account in ARNs.
@@ -220,11 +241,18 @@ impl Server {
         targets: TaskRunner,
         clock: Clock,
     ) -> Result<Server, ServerError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
-            path: config.data_dir.clone(),
-            source,
-        })?;
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(config.database_path())?);
+        let store: Arc<dyn Store> = match &config.database_url {
+            Some(url) => Arc::new(baton_store::PostgresStore::connect(url)?),
+            None => {
+                std::fs::create_dir_all(&config.data_dir).map_err(|source| {
+                    ServerError::DataDir {
+                        path: config.data_dir.clone(),
+                        source,
+                    }
+                })?;
+                Arc::new(SqliteStore::open(config.database_path())?)
+            }
+        };
         let runtime_clock = Arc::clone(&clock);
         let standard = Runtime::start(
             Arc::clone(&store),
