@@ -23,7 +23,7 @@ use crate::*;
 use ::postgres::error::SqlState;
 use ::postgres::types::{FromSql, ToSql};
 use ::postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -1062,6 +1062,254 @@ fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<St
     Ok(Started::Created(stored))
 }
 
+/// Starts a batch of new executions in a handful of statements (rows, history, timers and
+/// tasks each as arrays) instead of a dozen round trips per execution: the group commit of
+/// StartExecution. `None` (nothing written) when the batch is not that simple (a name taken
+/// or repeated, a first step that does more than add) or the bulk insert meets a conflict:
+/// then each start goes on its own, with its own answer.
+fn start_all_at_once<C: GenericClient>(
+    db: &mut Db<'_, C>,
+    executions: &[NewExecution],
+) -> Result<Option<Vec<Result<Started>>>> {
+    let plain = |t: &Transition| {
+        t.timers_cleared.is_empty()
+            && t.tasks_removed.is_empty()
+            && t.redrive.is_none()
+            && t.map_runs.is_empty()
+            && t.map_run_executions.is_empty()
+            && t.events
+                .iter()
+                .enumerate()
+                .all(|(i, e)| e.id == i as u64 + 1)
+    };
+    let (mut arns_seen, mut names_seen) = (HashSet::new(), HashSet::new());
+    for e in executions {
+        let fresh = arns_seen.insert(e.arn.as_str())
+            && names_seen.insert((e.state_machine_arn.as_str(), e.name.as_str()));
+        if !fresh || !e.first.as_ref().is_none_or(plain) {
+            return Ok(None);
+        }
+    }
+    let arns: Vec<&str> = executions.iter().map(|e| e.arn.as_str()).collect();
+    let machines: Vec<&str> = executions
+        .iter()
+        .map(|e| e.state_machine_arn.as_str())
+        .collect();
+    let names: Vec<&str> = executions.iter().map(|e| e.name.as_str()).collect();
+    let taken = db.query_opt(
+        "SELECT 1 FROM executions WHERE arn = ANY($1) OR (state_machine_arn, name) IN \
+         (SELECT * FROM UNNEST($2::TEXT[], $3::TEXT[])) LIMIT 1",
+        &[&arns, &machines, &names],
+    )?;
+    if taken.is_some() {
+        return Ok(None);
+    }
+    db.batch("SAVEPOINT baton_bulk")?;
+    match insert_all(db, executions) {
+        Ok(records) => {
+            db.batch("RELEASE SAVEPOINT baton_bulk")?;
+            Ok(Some(
+                records
+                    .into_iter()
+                    .map(|r| Ok(Started::Created(r)))
+                    .collect(),
+            ))
+        }
+        Err(_) => {
+            db.batch("ROLLBACK TO SAVEPOINT baton_bulk; RELEASE SAVEPOINT baton_bulk")?;
+            Ok(None)
+        }
+    }
+}
+
+/// [`start_all_at_once`]'s writes: each execution's row as its first step leaves it.
+fn insert_all<C: GenericClient>(
+    db: &mut Db<'_, C>,
+    executions: &[NewExecution],
+) -> Result<Vec<ExecutionRecord>> {
+    fn ending(e: &NewExecution) -> Option<&Ending> {
+        e.first.as_ref().and_then(|t| t.status.as_ref())
+    }
+    let ended =
+        |e: &NewExecution| ending(e).is_some_and(|end| end.status != ExecutionStatus::Running);
+    let arns: Vec<&str> = executions.iter().map(|e| e.arn.as_str()).collect();
+    let machines: Vec<&str> = executions
+        .iter()
+        .map(|e| e.state_machine_arn.as_str())
+        .collect();
+    let names: Vec<&str> = executions.iter().map(|e| e.name.as_str()).collect();
+    let statuses: Vec<&str> = executions
+        .iter()
+        .map(|e| ending(e).map_or("RUNNING", |end| end.status.as_str()))
+        .collect();
+    let inputs: Vec<&str> = executions.iter().map(|e| e.input.as_str()).collect();
+    let outputs: Vec<Option<&str>> = executions
+        .iter()
+        .map(|e| ending(e).and_then(|end| end.output.as_deref()))
+        .collect();
+    let errors: Vec<Option<&str>> = executions
+        .iter()
+        .map(|e| ending(e).and_then(|end| end.error.as_deref()))
+        .collect();
+    let causes: Vec<Option<&str>> = executions
+        .iter()
+        .map(|e| ending(e).and_then(|end| end.cause.as_deref()))
+        .collect();
+    let starts: Vec<i64> = executions.iter().map(|e| e.start_millis).collect();
+    let stops: Vec<Option<i64>> = executions
+        .iter()
+        .map(|e| ending(e).map(|end| end.stop_millis))
+        .collect();
+    let versions: Vec<i64> = executions
+        .iter()
+        .map(|e| if e.first.is_some() { 2 } else { 1 })
+        .collect();
+    let snapshots: Vec<&[u8]> = executions
+        .iter()
+        .map(|e| {
+            e.first
+                .as_ref()
+                .map_or(&e.snapshot, |t| &t.snapshot)
+                .as_slice()
+        })
+        .collect();
+    let revisions: Vec<&str> = executions.iter().map(|e| e.revision_id.as_str()).collect();
+    let version_arns: Vec<Option<&str>> = executions
+        .iter()
+        .map(|e| e.version_arn.as_deref())
+        .collect();
+    let alias_arns: Vec<Option<&str>> = executions.iter().map(|e| e.alias_arn.as_deref()).collect();
+    let rows = db.query(
+        concat!(
+            "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, \
+             cause, start_millis, stop_millis, version, snapshot, lease_until_millis, \
+             revision_id, version_arn, alias_arn) \
+             SELECT u.arn, u.m, u.name, u.status, u.input, u.output, u.error, u.cause, u.start, \
+             u.stop, u.version, u.snapshot, 0, u.revision, u.version_arn, u.alias_arn FROM \
+             UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
+             $7::TEXT[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[], $11::BIGINT[], $12::BYTEA[], \
+             $13::TEXT[], $14::TEXT[], $15::TEXT[]) AS u (arn, m, name, status, input, output, \
+             error, cause, start, stop, version, snapshot, revision, version_arn, alias_arn) \
+             ON CONFLICT DO NOTHING RETURNING ",
+            execution_columns!()
+        ),
+        &[
+            &arns,
+            &machines,
+            &names,
+            &statuses,
+            &inputs,
+            &outputs,
+            &errors,
+            &causes,
+            &starts,
+            &stops,
+            &versions,
+            &snapshots,
+            &revisions,
+            &version_arns,
+            &alias_arns,
+        ],
+    )?;
+    let mut by_arn: HashMap<String, ExecutionRecord> = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let record = execution_row(r)?;
+        by_arn.insert(record.arn.clone(), record);
+    }
+    if by_arn.len() != executions.len() {
+        // A concurrent start took one of them: let each go on its own.
+        return Err(StoreError::AlreadyExists(
+            "an execution of the batch".into(),
+        ));
+    }
+    let steps = || {
+        executions
+            .iter()
+            .filter_map(|e| Some((e, e.first.as_ref()?)))
+    };
+    // History.
+    let mut h_arn = Vec::new();
+    let (mut h_id, mut h_prev, mut h_at) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut h_type, mut h_details) = (Vec::new(), Vec::new());
+    for (e, t) in steps() {
+        for ev in &t.events {
+            h_arn.push(e.arn.as_str());
+            h_id.push(to_i64(ev.id));
+            h_prev.push(to_i64(ev.previous_event_id));
+            h_at.push(ev.timestamp_millis);
+            h_type.push(ev.event_type.as_str());
+            h_details.push(ev.details.as_str());
+        }
+    }
+    if !h_arn.is_empty() {
+        db.execute(
+            "INSERT INTO history (execution_arn, id, previous_event_id, timestamp_millis, \
+             event_type, details) SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], \
+             $4::BIGINT[], $5::TEXT[], $6::TEXT[])",
+            &[&h_arn, &h_id, &h_prev, &h_at, &h_type, &h_details],
+        )?;
+    }
+    // Timers and tasks of the executions still running (an ended one keeps none); a timer set
+    // twice in one step fires at the later setting.
+    let (mut t_arn, mut t_id, mut t_at) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut k_token, mut k_arn, mut k_id, mut k_resource) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut k_input, mut k_at, mut k_worker) = (Vec::new(), Vec::new(), Vec::new());
+    for (e, t) in steps().filter(|(e, _)| !ended(e)) {
+        for (i, timer) in t.timers_set.iter().enumerate() {
+            if t.timers_set[i + 1..]
+                .iter()
+                .any(|y| y.timer_id == timer.timer_id)
+            {
+                continue;
+            }
+            t_arn.push(e.arn.as_str());
+            t_id.push(to_i64(timer.timer_id));
+            t_at.push(timer.fire_at_millis);
+        }
+        for task in &t.tasks_added {
+            k_token.push(task.token.as_str());
+            k_arn.push(e.arn.as_str());
+            k_id.push(to_i64(task.task_id));
+            k_resource.push(task.resource.as_str());
+            k_input.push(task.input.as_str());
+            k_at.push(task.created_millis);
+            k_worker.push(task.worker.as_deref());
+        }
+    }
+    if !t_arn.is_empty() {
+        db.execute(
+            "INSERT INTO timers (execution_arn, timer_id, fire_at_millis) \
+             SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[])",
+            &[&t_arn, &t_id, &t_at],
+        )?;
+    }
+    if !k_token.is_empty() {
+        db.execute(
+            "INSERT INTO tasks (token, execution_arn, task_id, resource, input, created_millis, \
+             worker) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], \
+             $5::TEXT[], $6::BIGINT[], $7::TEXT[])",
+            &[
+                &k_token,
+                &k_arn,
+                &k_id,
+                &k_resource,
+                &k_input,
+                &k_at,
+                &k_worker,
+            ],
+        )?;
+    }
+    executions
+        .iter()
+        .map(|e| {
+            by_arn
+                .remove(&e.arn)
+                .ok_or_else(|| StoreError::NotFound(e.arn.clone()))
+        })
+        .collect()
+}
+
 /// Keeps the state machine's current revision readable for good (its executions run it).
 fn keep_revision<C: GenericClient>(db: &mut Db<'_, C>, arn: &str) -> Result<()> {
     db.execute(
@@ -1193,7 +1441,10 @@ impl Store for PostgresStore {
         if executions.is_empty() {
             return Ok(Vec::new());
         }
-        self.in_transaction(|db| each_in_savepoint(db, executions, start_in))
+        self.in_transaction(|db| match start_all_at_once(db, executions)? {
+            Some(started) => Ok(started),
+            None => each_in_savepoint(db, executions, start_in),
+        })
     }
 
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {

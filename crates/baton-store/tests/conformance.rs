@@ -420,6 +420,72 @@ fn batched_starts(store: &dyn Store) {
     assert_eq!(all.len(), 3);
 }
 
+/// A batch of fresh starts, each with its first step (events, a timer, a task; one ends at
+/// once), is stored as the same starts one by one would be.
+fn batched_starts_with_first_steps(store: &dyn Store) {
+    let start = |name: &str, ends: bool| {
+        let mut e = new_execution(name, "{}");
+        let arn = e.arn.clone();
+        let mut first = step(
+            &arn,
+            1,
+            vec![event(1, "ExecutionStarted"), event(2, "TaskStateEntered")],
+        );
+        if ends {
+            first.status = Some(Ending {
+                status: ExecutionStatus::Succeeded,
+                output: Some("1".into()),
+                error: None,
+                cause: None,
+                stop_millis: 2_500,
+            });
+        } else {
+            first.timers_set = vec![TimerRecord {
+                execution_arn: arn.clone(),
+                timer_id: 1,
+                fire_at_millis: 9_000,
+            }];
+            first.tasks_added = vec![TaskRecord {
+                token: format!("token-{name}"),
+                execution_arn: arn.clone(),
+                task_id: 2,
+                resource: "arn:aws:states:us-east-1:123456789012:activity:w".into(),
+                input: "{}".into(),
+                created_millis: 2_000,
+                worker: None,
+            }];
+        }
+        e.first = Some(first);
+        e
+    };
+    let batch: Vec<NewExecution> = (0..5).map(|i| start(&format!("b{i}"), i == 4)).collect();
+    let results = store.start_executions(&batch).unwrap();
+    for (r, e) in results.iter().zip(&batch) {
+        let Ok(Started::Created(record)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!((record.arn.as_str(), record.version), (e.arn.as_str(), 2));
+        assert_eq!(record.snapshot, vec![2]);
+        assert_eq!(store.history(&e.arn, 0, 10).unwrap().len(), 2);
+    }
+    let last = store.get_execution(&batch[4].arn).unwrap().unwrap();
+    assert_eq!(
+        (last.status, last.output.as_deref(), last.stop_millis),
+        (ExecutionStatus::Succeeded, Some("1"), Some(2_500))
+    );
+    assert_eq!(store.due_timers(i64::MAX, 10).unwrap().len(), 4);
+    let task = store.get_task("token-b1").unwrap().unwrap();
+    assert_eq!(
+        (task.execution_arn, task.task_id),
+        (batch[1].arn.clone(), 2)
+    );
+    assert!(store.get_task("token-b4").unwrap().is_none());
+    // The same batch again: every start exists already, with the same input.
+    let again = store.start_executions(&batch).unwrap();
+    assert!(again.iter().all(|r| matches!(r, Ok(Started::Existing(_)))));
+    assert_eq!(store.history(&batch[0].arn, 0, 10).unwrap().len(), 2);
+}
+
 fn leases(store: &dyn Store) {
     started(store, "a");
     started(store, "b");
@@ -977,6 +1043,12 @@ macro_rules! suite {
             fn redrives() {
                 let Some(store) = $make else { return };
                 super::redrives(&*store);
+            }
+
+            #[test]
+            fn batched_starts_with_first_steps() {
+                let Some(store) = $make else { return };
+                super::batched_starts_with_first_steps(&*store);
             }
 
             #[test]
