@@ -10,6 +10,12 @@
 //! `BATON_CRASH_SEED` replays a run's random moments. When a wave of 200 executions has finished
 //! before the kills are done, the next child starts another wave, so that every kill lands on
 //! running work. Time is dilated (one real millisecond is 100 virtual ones).
+//!
+//! `two_nodes_on_postgres_killed_and_paused` runs the same workload on two nodes sharing one
+//! PostgreSQL database (when `BATON_TEST_POSTGRES_URL` is set): at random moments one node is
+//! killed and started again, or the other is paused (SIGSTOP) and resumed, and the same checks
+//! hold: the version fence keeps two nodes (or a paused one that wakes up) from both applying a
+//! step. `BATON_CRASH_NODE_EVENTS` sets how many kills and pauses (default 20).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
@@ -18,7 +24,7 @@ use common::TempDb;
 use baton_engine::StatesError;
 use baton_engine::runtime::{Clock, Runtime, TaskRunner};
 use baton_json::Json;
-use baton_store::{ExecutionStatus, Page, SqliteStore, StateMachineRecord, Store};
+use baton_store::{ExecutionStatus, Page, PostgresStore, SqliteStore, StateMachineRecord, Store};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -97,11 +103,10 @@ fn name(wave: usize, i: usize) -> String {
 /// log and answer 1; `Work` fails with `Flaky` on its first attempt in every third round.
 fn child() {
     let var = |k: &str| std::env::var(k).unwrap();
-    let db = PathBuf::from(var("BATON_CRASH_DB"));
     let origin: i64 = var("BATON_CRASH_ORIGIN").parse().unwrap();
     let waves: usize = var("BATON_CRASH_WAVES").parse().unwrap();
     let log = PathBuf::from(var("BATON_CRASH_LOG"));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+    let store = Backend::from_env().open();
     let _ = store.create_state_machine(&machine());
     let clock: Clock = Arc::new(move || common::START + (wall_millis() - origin) * DILATION);
     let runner: TaskRunner = Arc::new(move |request| {
@@ -154,6 +159,43 @@ fn child() {
     }
 }
 
+/// Where the nodes keep their data.
+#[derive(Clone)]
+enum Backend {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Backend {
+    fn from_env() -> Backend {
+        match std::env::var("BATON_CRASH_PG_SCHEMA") {
+            Ok(schema) => Backend::Postgres {
+                url: std::env::var("BATON_CRASH_PG_URL").unwrap(),
+                schema,
+            },
+            Err(_) => Backend::Sqlite(PathBuf::from(std::env::var("BATON_CRASH_DB").unwrap())),
+        }
+    }
+
+    fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(path) => Arc::new(SqliteStore::open(path).unwrap()),
+            Backend::Postgres { url, schema } => {
+                Arc::new(PostgresStore::connect_in_schema(url, schema).unwrap())
+            }
+        }
+    }
+
+    fn env(&self, command: &mut Command) {
+        match self {
+            Backend::Sqlite(path) => command.env("BATON_CRASH_DB", path),
+            Backend::Postgres { url, schema } => command
+                .env("BATON_CRASH_PG_URL", url)
+                .env("BATON_CRASH_PG_SCHEMA", schema),
+        };
+    }
+}
+
 /// A child node, killed with SIGKILL when dropped (also when the test fails).
 struct Node(std::process::Child);
 
@@ -171,17 +213,13 @@ impl Drop for Node {
     }
 }
 
-fn spawn(db: &Path, log: &Path, origin: i64, waves: usize) -> Node {
-    let child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "kill_9_at_random_moments",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+/// A node: this test binary run again as a child of the test `test`.
+fn spawn(test: &str, backend: &Backend, log: &Path, origin: i64, waves: usize) -> Node {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    backend.env(&mut command);
+    let child = command
+        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
         .env("BATON_CRASH_CHILD", "1")
-        .env("BATON_CRASH_DB", db)
         .env("BATON_CRASH_LOG", log)
         .env("BATON_CRASH_ORIGIN", origin.to_string())
         .env("BATON_CRASH_WAVES", waves.to_string())
@@ -252,6 +290,7 @@ fn kill_9_at_random_moments() {
     eprintln!("crash test: {kills} kills, BATON_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let tmp = TempDb::new("crash");
+    let backend = Backend::Sqlite(tmp.0.clone());
     let log = tmp.0.with_file_name("invocations.log");
     let origin = wall_millis();
     let started = Instant::now();
@@ -259,15 +298,22 @@ fn kill_9_at_random_moments() {
     let mut committed = 0;
     // Kills after which more steps had been committed: they landed on running work.
     let mut landed = 0;
+    const TEST: &str = "kill_9_at_random_moments";
+    let _alone = ONE_AT_A_TIME.lock();
+    // The kills fall within this many ms of a node's start; on a machine so slow that none has
+    // landed on running work yet, the window widens.
+    let mut window = 250;
     for _ in 0..kills {
-        let node = spawn(&tmp.0, &log, origin, waves);
+        let node = spawn(TEST, &backend, &log, origin, waves);
         // A random moment: while it opens the store, starts executions, or steps them.
-        std::thread::sleep(Duration::from_millis(5 + rng.below(250)));
+        std::thread::sleep(Duration::from_millis(5 + rng.below(window)));
         node.kill();
         let store = SqliteStore::open(&tmp.0).unwrap();
         let (done, now_committed) = progress(&store, waves);
         if now_committed > committed {
             landed += 1;
+        } else if landed == 0 {
+            window = (window * 3 / 2).min(5_000);
         }
         committed = now_committed;
         if done {
@@ -276,18 +322,123 @@ fn kill_9_at_random_moments() {
     }
     assert!(landed > 0, "no kill landed while executions were running");
     // A last node runs everything to its end.
-    let node = spawn(&tmp.0, &log, origin, waves);
+    let node = spawn(TEST, &backend, &log, origin, waves);
     let store = SqliteStore::open(&tmp.0).unwrap();
+    finish(&store, waves);
+    node.kill();
+    let elapsed = started.elapsed();
+    let (executions, transitions, redispatched) = verify(&store, &log, waves);
+    eprintln!(
+        "crash test: {kills} kills ({landed} while steps were being committed), {executions} \
+         executions in {waves} waves, {transitions} history events, {redispatched} tasks invoked \
+         again after a crash, {:.1} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+/// The crash tests run one after the other: each wants the machine's cores for its nodes.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Waits until every execution of `waves` has ended (5 minutes at most).
+fn finish(store: &dyn Store, waves: usize) {
     let deadline = Instant::now() + Duration::from_secs(300);
-    while !progress(&store, waves).0 {
+    while !progress(store, waves).0 {
         assert!(Instant::now() < deadline, "executions did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
-    node.kill();
-    let elapsed = started.elapsed();
+}
 
+/// Sends a signal (`-STOP`, `-CONT`) to a node.
+fn signal(node: &Node, which: &str) {
+    let status = Command::new("kill")
+        .args([which, &node.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn two_nodes_on_postgres_killed_and_paused() {
+    if std::env::var_os("BATON_CRASH_CHILD").is_some() {
+        child();
+        return;
+    }
+    let Ok(url) = std::env::var("BATON_TEST_POSTGRES_URL") else {
+        println!("skipped: BATON_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let events: usize = std::env::var("BATON_CRASH_NODE_EVENTS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(20);
+    let seed: u64 = std::env::var("BATON_CRASH_SEED")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or_else(|| wall_millis() as u64 | 1);
+    eprintln!("two-node crash test: {events} kills and pauses, BATON_CRASH_SEED={seed}");
+    let mut rng = Rng(seed);
+    let schema = format!("baton_crash_{}", std::process::id());
+    let backend = Backend::Postgres {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    let store = backend.open();
+    let tmp = TempDb::new("crash-nodes");
+    let log = tmp.0.with_file_name("invocations.log");
+    let origin = wall_millis();
+    let started = Instant::now();
+    let mut waves = 1;
+    const TEST: &str = "two_nodes_on_postgres_killed_and_paused";
+    let _alone = ONE_AT_A_TIME.lock();
+    let mut nodes = [
+        spawn(TEST, &backend, &log, origin, waves),
+        spawn(TEST, &backend, &log, origin, waves),
+    ];
+    let (mut kills, mut pauses) = (0, 0);
+    for _ in 0..events {
+        std::thread::sleep(Duration::from_millis(50 + rng.below(250)));
+        let which = rng.below(2) as usize;
+        if rng.below(3) == 0 {
+            // A pause long enough for the other node to move the same executions on.
+            signal(&nodes[which], "-STOP");
+            std::thread::sleep(Duration::from_millis(200 + rng.below(800)));
+            signal(&nodes[which], "-CONT");
+            pauses += 1;
+        } else {
+            let fresh = spawn(TEST, &backend, &log, origin, waves);
+            std::mem::replace(&mut nodes[which], fresh).kill();
+            kills += 1;
+        }
+        if progress(&*store, waves).0 {
+            waves += 1;
+            // The nodes start the new wave (each start is idempotent).
+            let fresh = spawn(TEST, &backend, &log, origin, waves);
+            std::mem::replace(&mut nodes[0], fresh).kill();
+        }
+    }
+    finish(&*store, waves);
+    for node in nodes {
+        node.kill();
+    }
+    let elapsed = started.elapsed();
+    let (executions, transitions, redispatched) = verify(&*store, &log, waves);
+    eprintln!(
+        "two-node crash test: {kills} kills, {pauses} pauses, {executions} executions in {waves} \
+         waves, {transitions} history events, {redispatched} tasks invoked more than once, {:.1} s",
+        elapsed.as_secs_f64()
+    );
+    if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
+        let _ = client.batch_execute(&format!(
+            "SET client_min_messages = warning; DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+        ));
+    }
+}
+
+/// Checks every execution of `waves` event by event against the workload and the task log;
+/// gives the executions, history events and repeated task invocations counted.
+fn verify(store: &dyn Store, log: &Path, waves: usize) -> (usize, usize, usize) {
     let mut invocations: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    for line in std::fs::read_to_string(&log).unwrap().lines() {
+    for line in std::fs::read_to_string(log).unwrap().lines() {
         let (execution, key) = line.split_once(' ').unwrap();
         *invocations
             .entry(execution.to_string())
@@ -295,7 +446,7 @@ fn kill_9_at_random_moments() {
             .entry(key.to_string())
             .or_default() += 1;
     }
-    let executions = all_executions(&store);
+    let executions = all_executions(store);
     assert_eq!(executions.len(), waves * WAVE);
     let mut transitions = 0;
     let mut redispatched = 0;
@@ -354,11 +505,5 @@ fn kill_9_at_random_moments() {
             .unwrap()
             .is_empty()
     );
-    eprintln!(
-        "crash test: {kills} kills ({landed} while steps were being committed), {} executions \
-         in {waves} waves, {transitions} history events, {redispatched} tasks invoked again \
-         after a crash, {:.1} s",
-        executions.len(),
-        elapsed.as_secs_f64()
-    );
+    (executions.len(), transitions, redispatched)
 }
