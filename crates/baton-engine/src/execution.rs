@@ -1035,8 +1035,20 @@ impl Execution {
         let Some(frame) = self.frames.get_mut(fid).and_then(Option::take) else {
             return;
         };
-        if let Phase::AwaitChildren(children) = frame.phase {
-            for child in children.running {
+        if let Phase::AwaitChildren(mut children) = frame.phase {
+            // A Map Run stopped with its state (a failed sibling, the execution's end) ends
+            // ABORTED, its running children with it.
+            let running = std::mem::take(&mut children.running);
+            if children.distributed {
+                for &child in &running {
+                    let identity = self.frame(child).and_then(|f| f.child_execution.clone());
+                    let arn = children.map_run_arn.clone();
+                    self.note_map_run_child(&arn, identity.as_ref(), Status::Aborted);
+                }
+                children.aborted += running.len();
+                self.note_map_run(&children, "ABORTED");
+            }
+            for child in running {
                 self.kill(child);
             }
         }
@@ -1087,24 +1099,6 @@ impl Execution {
         self.output = output;
         self.error = error;
         self.ready.clear();
-        // Map Runs still running end with the execution, their running children aborted.
-        let open: Vec<Children> = self
-            .frames
-            .iter()
-            .flatten()
-            .filter_map(|f| match &f.phase {
-                Phase::AwaitChildren(c) if c.distributed => Some((**c).clone()),
-                _ => None,
-            })
-            .collect();
-        for mut c in open {
-            for child in std::mem::take(&mut c.running) {
-                let identity = self.frame(child).and_then(|f| f.child_execution.clone());
-                self.note_map_run_child(&c.map_run_arn, identity.as_ref(), Status::Aborted);
-                c.aborted += 1;
-            }
-            self.note_map_run(&c, "ABORTED");
-        }
         self.resume = if status == Status::Succeeded {
             None
         } else {
@@ -1114,7 +1108,12 @@ impl Execution {
                 .find(|f| f.parent.is_none())
                 .map(|f| self.captured(f))
         };
-        for fid in 0..self.frames.len() {
+        // Top-level frames first, so that each frame is killed by its parent (a Map Run sees
+        // its running children before they go).
+        let roots: Vec<FrameId> = (0..self.frames.len())
+            .filter(|&f| self.frame(f).is_some_and(|f| f.parent.is_none()))
+            .collect();
+        for fid in roots.into_iter().chain(0..self.frames.len()) {
             self.kill(fid);
         }
         self.timers.clear();
@@ -2029,6 +2028,11 @@ impl Execution {
             frame.parent = Some((fid, slot));
             frame.last_event = self.frame(fid).map_or(0, |f| f.last_event);
             frame.entered_at = self.now;
+            if saved.distributed {
+                let arn = saved.map_run_arn.clone();
+                let identity = frame.child_execution.clone();
+                self.note_map_run_child(&arn, identity.as_ref(), Status::Running);
+            }
             let child = self.insert_frame(frame);
             saved.running.push(child);
             self.ready.push_back(child);

@@ -110,3 +110,33 @@ fn stopping_the_execution_aborts_its_map_run() {
         ("ABORTED", 2, 5)
     );
 }
+
+#[test]
+fn a_map_run_stopped_with_its_parallel_branch_ends_aborted() {
+    // The Map Run runs in one branch; the other branch fails, the Parallel is caught and the
+    // execution goes on: the Map Run is over, not left running.
+    let def = json!({"StartAt": "Par", "States": {
+        "Par": {"Type": "Parallel", "Next": "Done",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}],
+            "Branches": [
+                {"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+                    "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "T", "States": {"T": {"Type": "Task", "Resource": R, "End": true}}}}}},
+                {"StartAt": "Boom", "States": {"Boom": {"Type": "Fail", "Error": "Nope"}}}
+            ]},
+        "Done": {"Type": "Pass", "End": true}
+    }})
+    .to_string();
+    let mut m = Manual::start(&def, json!([1, 2]));
+    let (runs, children) = m.ex.take_map_runs();
+    let run = runs.last().expect("the Map Run");
+    assert_eq!((run.status, run.aborted, run.running), ("ABORTED", 2, 0));
+    assert_eq!(
+        children
+            .iter()
+            .filter(|c| c.status == Status::Aborted)
+            .count(),
+        2
+    );
+    assert_eq!(m.ex.status(), Status::Succeeded);
+}

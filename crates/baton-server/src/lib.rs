@@ -93,12 +93,15 @@ impl ServerConfig {
     pub fn database_description(&self) -> String {
         match &self.database_url {
             None => self.database_path().display().to_string(),
-            Some(url) => {
-                let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
-                let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
-                let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
-                format!("{scheme}://{rest}")
-            }
+            Some(url) => match url.split_once("://") {
+                Some((scheme, rest)) => {
+                    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+                    let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
+                    format!("{scheme}://{rest}")
+                }
+                // A key=value connection string may hold a password anywhere: show none of it.
+                None => "PostgreSQL (a key=value connection string)".into(),
+            },
         }
     }
 }
@@ -226,6 +229,8 @@ pub struct Server {
     express: Express,
     /// RedriveExecution's recent client tokens: (execution ARN, token, redrive date).
     redrive_tokens: std::sync::Mutex<std::collections::VecDeque<(String, String, i64)>>,
+    /// Held while a RedriveExecution runs.
+    redrives: std::sync::Mutex<()>,
 }
 
 impl Server {
@@ -268,7 +273,15 @@ impl Server {
             standard,
             express,
             redrive_tokens: std::sync::Mutex::default(),
+            redrives: std::sync::Mutex::default(),
         })
+    }
+
+    /// Held by a RedriveExecution from its client-token check to its commit: one at a time.
+    pub fn redrives_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.redrives
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The redrive date of a RedriveExecution with this client token in the last 15 minutes
@@ -324,5 +337,29 @@ impl Server {
     pub fn shutdown(self) {
         self.express.shutdown();
         self.standard.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_is_described_without_its_password() {
+        let with = |url: &str| ServerConfig {
+            database_url: Some(url.into()),
+            ..ServerConfig::default()
+        };
+        assert_eq!(
+            with("postgres://baton:secret@db:5432/baton?sslmode=disable").database_description(),
+            "postgres://db:5432/baton"
+        );
+        let text = with("host=db user=baton password=secret").database_description();
+        assert!(!text.contains("secret"), "{text}");
+        assert!(
+            ServerConfig::default()
+                .database_description()
+                .ends_with("baton.db")
+        );
     }
 }

@@ -843,12 +843,14 @@ fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         out["cause"] = json!(cause);
     }
     let now = (server.clock())();
-    match server
+    // An execution whose state cannot be read back is described all the same, as one that
+    // cannot be redriven.
+    let blocker = server
         .standard()
         .durable()
         .redrive_blocker(&e, now)
-        .map_err(internal)?
-    {
+        .unwrap_or_else(|err| Some(format!("Execution cannot be redriven: {err}")));
+    match blocker {
         None => out["redriveStatus"] = json!("REDRIVABLE"),
         Some(reason) => {
             out["redriveStatus"] = json!("NOT_REDRIVABLE");
@@ -863,6 +865,9 @@ fn redrive_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let token = r.opt_str("clientToken", 64)?;
     get_execution(server, arn)?;
     let now = (server.clock())();
+    // Redrives of one server go one at a time, so that the same client token twice at once
+    // is one redrive.
+    let _one_at_a_time = server.redrives_lock();
     if let Some(at) = token.and_then(|t| server.redrive_by_token(arn, t, now)) {
         return Ok(json!({"redriveDate": date(at)}));
     }
@@ -1030,10 +1035,14 @@ fn update_map_run(server: &Server, r: &Request<'_>) -> ApiResult {
     Ok(json!({}))
 }
 
-/// ListExecutions' `statusFilter`.
+/// ListExecutions' `statusFilter` (`PENDING_REDRIVE` is a Map Run's, handled there).
 fn status_filter(r: &Request<'_>) -> Result<Option<ExecutionStatus>, ApiError> {
     match r.opt_str("statusFilter", 32)? {
         None => Ok(None),
+        Some("PENDING_REDRIVE") => Err(ApiError::new(
+            "ValidationException",
+            "The statusFilter PENDING_REDRIVE is only valid with a mapRunArn",
+        )),
         Some(s) => ExecutionStatus::parse(s).map(Some).ok_or_else(|| {
             validation(
                 "statusFilter",
@@ -1053,6 +1062,10 @@ fn list_map_run_executions(server: &Server, r: &Request<'_>, map_run_arn: &str) 
         ));
     }
     get_map_run(server, map_run_arn)?;
+    // Baton redrives a Map Run's children with their parent, at once: none waits for it.
+    if r.opt_str("statusFilter", 32)? == Some("PENDING_REDRIVE") {
+        return Ok(json!({"executions": []}));
+    }
     let status = status_filter(r)?;
     let child_machine = map_run_state_machine(map_run_arn);
     listing(

@@ -302,12 +302,6 @@ pub fn test_state(input: &Value) -> ApiResult {
     if let Some(s) = state.as_object_mut() {
         s.remove("Retry");
     }
-    // A Map or Parallel runs as a Task whose result is the mock, with its own processing.
-    let run_state = if composite {
-        mocked_task(&state, state_type)
-    } else {
-        state.clone()
-    };
     let stand_in = |t: &str| {
         if t == name {
             format!("{t} (next)")
@@ -322,6 +316,12 @@ pub fn test_state(input: &Value) -> ApiResult {
     // A transition to the state itself goes to its stand-in.
     let own_stand_in = stand_in(&name);
     retarget(&mut state, &name, &own_stand_in);
+    // A Map or Parallel runs as a Task whose result is the mock, with its own processing.
+    let run_state = if composite {
+        mocked_task(&state, state_type)
+    } else {
+        state.clone()
+    };
     let mut checked = states.clone();
     let mut with_retry = with_retry;
     retarget(&mut with_retry, &name, &own_stand_in);
@@ -864,6 +864,32 @@ mod tests {
             "stateConfiguration": {"mapIterationFailureCount": 1},
         }));
         assert_eq!(e.code, "ValidationException");
+    }
+
+    #[test]
+    fn a_catch_back_to_the_state_itself_ends_at_its_stand_in() {
+        let task = json!({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                          "End": true, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Again"}]});
+        let definition = json!({"StartAt": "Again", "States": {"Again": task}});
+        let out = run(json!({
+            "definition": definition.to_string(),
+            "stateName": "Again",
+            "mock": {"errorOutput": {"error": "Boom"}},
+        }));
+        assert_eq!(out["status"], "CAUGHT_ERROR");
+        assert_eq!(out["error"], "Boom");
+        assert_eq!(out["nextState"], "Again");
+        let par = json!({"Type": "Parallel", "End": true,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "P"}],
+            "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}]});
+        let out = run(json!({
+            "definition": json!({"StartAt": "P", "States": {"P": par}}).to_string(),
+            "mock": {"errorOutput": {"error": "Boom"}},
+        }));
+        assert_eq!(
+            (out["status"].as_str(), out["nextState"].as_str()),
+            (Some("CAUGHT_ERROR"), Some("P"))
+        );
     }
 
     #[test]
