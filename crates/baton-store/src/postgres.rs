@@ -1,7 +1,8 @@
 //! [`PostgresStore`]: the backend for several nodes sharing one PostgreSQL database.
 //!
-//! Every call takes a connection from a small pool (opening one when none is idle), so that
-//! threads run their statements side by side. [`Store::commit`] and [`Store::start_executions`]
+//! Every call takes a connection from a small pool (opening one when none is idle, up to
+//! [`MAX_OPEN`], then waiting for one to come back), so that threads run their statements side
+//! by side without exhausting the server's `max_connections` under a burst. [`Store::commit`] and [`Store::start_executions`]
 //! put a whole batch in one transaction, each item inside a savepoint so that a rejected one is
 //! rolled back alone.
 //!
@@ -33,6 +34,19 @@ const MIGRATION_LOCK: i64 = 0x6261_746f_6e00_0001;
 
 /// Idle connections kept for later calls; more are closed when given back.
 const MAX_IDLE: usize = 16;
+
+/// Most connections a store has open at once (taken and idle).
+const MAX_OPEN: usize = 32;
+
+/// How long a call waits for a connection when [`MAX_OPEN`] are in use.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+/// The pool: idle connections, and how many are open in all.
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Conn>,
+    open: usize,
+}
 
 /// Schema migrations, in order: migration `n` (from 1) brings the schema to version `n`. Each
 /// runs once per schema, in the migration transaction; add new ones at the end, never edit one
@@ -269,7 +283,9 @@ pub struct PostgresStore {
     config: Config,
     /// `SET search_path ...` run on every new connection, when the store lives in a schema.
     search_path: Option<String>,
-    idle: Mutex<Vec<Conn>>,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection comes back (or closes).
+    returned: std::sync::Condvar,
 }
 
 /// One pooled connection with the statements it has prepared.
@@ -579,9 +595,10 @@ impl PostgresStore {
         let store = PostgresStore {
             config,
             search_path: schema.map(|s| format!("SET search_path TO {}", quote_ident(s))),
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::default(),
+            returned: std::sync::Condvar::new(),
         };
-        let mut conn = store.open_conn()?;
+        let mut conn = store.take()?;
         migrate(&mut conn.client, schema)?;
         store.give_back(conn);
         Ok(store)
@@ -603,27 +620,61 @@ impl PostgresStore {
 
     /// An idle connection, or a new one when there is none.
     fn take(&self) -> Result<Conn> {
-        // A panic while holding the pool's lock cannot leave the list half-changed.
-        let idle = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        match idle {
-            Some(conn) => Ok(conn),
-            None => self.open_conn(),
+        // A panic while holding the pool's lock cannot leave it half-changed.
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        let deadline = std::time::Instant::now() + POOL_WAIT;
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(conn);
+            }
+            if pool.open < MAX_OPEN {
+                pool.open += 1;
+                drop(pool);
+                let opened = self.open_conn();
+                if opened.is_err() {
+                    self.closed();
+                }
+                return opened;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::Backend(format!(
+                    "postgres: all {MAX_OPEN} connections stayed busy for {} s",
+                    POOL_WAIT.as_secs()
+                )));
+            }
+            pool = self
+                .returned
+                .wait_timeout(pool, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
         }
+    }
+
+    /// A taken connection is gone (failed to open, broken, or not kept).
+    fn closed(&self) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        pool.open = pool.open.saturating_sub(1);
+        drop(pool);
+        self.returned.notify_one();
     }
 
     /// Puts a connection back in the pool, unless it is broken (closed by the server, an
     /// I/O error) or the pool is full.
     fn give_back(&self, conn: Conn) {
         if conn.session.broken || conn.client.is_closed() {
+            self.closed();
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < MAX_IDLE {
-            idle.push(conn);
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.idle.len() < MAX_IDLE {
+            pool.idle.push(conn);
+            drop(pool);
+            self.returned.notify_one();
+        } else {
+            drop(pool);
+            drop(conn);
+            self.closed();
         }
     }
 

@@ -1508,3 +1508,55 @@ fn postgres_concurrent_take_task_is_exclusive() {
     assert_eq!(taken.len(), 60, "a task was given twice or not at all");
     assert_eq!(distinct.len(), 60);
 }
+
+/// More callers at once than the pool opens connections: they wait their turn, and all of
+/// them get their answer.
+#[test]
+fn postgres_pool_serves_more_callers_than_connections() {
+    let Some(schema) = PgSchema::new("pool") else {
+        return;
+    };
+    // The store's connections carry a name of their own, to be counted.
+    let name = format!("baton_pool_{}", std::process::id());
+    let separator = if schema.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{separator}application_name={name}", schema.url);
+    let store = PostgresStore::connect_in_schema(&url, &schema.name).unwrap();
+    let ex = started(&store, "e");
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut watcher = schema.client();
+    let (answered, most) = std::thread::scope(|s| {
+        let peak = s.spawn(|| {
+            let mut most = 0i64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let n: i64 = watcher
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1",
+                        &[&name],
+                    )
+                    .unwrap()
+                    .get(0);
+                most = most.max(n);
+            }
+            most
+        });
+        let handles: Vec<_> = (0..96)
+            .map(|_| {
+                let store = &store;
+                let arn = ex.arn.clone();
+                s.spawn(move || {
+                    (0..5)
+                        .filter(|_| store.get_execution(&arn).unwrap().is_some())
+                        .count()
+                })
+            })
+            .collect();
+        let answered = handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum::<usize>();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        (answered, peak.join().unwrap())
+    });
+    assert_eq!(answered, 96 * 5);
+    assert!((1..=32).contains(&most), "{most} connections open at once");
+}
