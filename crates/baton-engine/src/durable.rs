@@ -480,6 +480,11 @@ impl Durable {
                 existed: false,
             });
         };
+        self.commit_alone(arn, prepared)
+    }
+
+    /// Commits one prepared step on its own and reads the execution back as it now stands.
+    fn commit_alone(&self, arn: &str, prepared: Prepared) -> Result<Step> {
         let committed = self
             .commit_batch(vec![prepared])?
             .pop()
@@ -594,22 +599,13 @@ impl Durable {
             count: ex.redrive_count(),
             millis: now,
         });
-        let committed = self
-            .commit_batch(vec![Prepared {
+        self.commit_alone(
+            arn,
+            Prepared {
                 transition,
                 dispatch,
-            }])?
-            .pop()
-            .ok_or_else(|| StoreError::Backend("no commit result".into()))??;
-        let execution = self
-            .store
-            .get_execution(arn)?
-            .ok_or_else(|| DurableError::NotFound(arn.to_string()))?;
-        Ok(Step {
-            execution,
-            dispatch: committed.dispatch,
-            existed: false,
-        })
+            },
+        )
     }
 
     /// Commits prepared steps as one batch (one transaction). A step fenced by a concurrent
