@@ -63,6 +63,16 @@ struct ServerArgs {
     /// several servers may share one database.
     #[arg(long, value_name = "URL", env = "BATON_DATABASE_URL")]
     database_url: Option<String>,
+    /// This server's id among the servers sharing the database [default: `local` on SQLite;
+    /// host name and port on PostgreSQL]. A server started again with the same id takes its
+    /// executions back at once.
+    #[arg(long, value_name = "ID", env = "BATON_NODE_ID")]
+    node_id: Option<String>,
+    /// How long this server's lease lasts without a renewal; once it has run out, another
+    /// server takes over its executions [default: 15].
+    #[arg(long, value_name = "SECONDS", env = "BATON_NODE_LEASE_SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    node_lease_seconds: Option<u64>,
     /// Accept only requests signed with these keys (an AWS shared-credentials file; every
     /// profile's key pair counts). Without any, any well-formed signature is accepted.
     #[arg(long, value_name = "FILE", env = "BATON_CREDENTIALS")]
@@ -230,6 +240,11 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or(defaults.account),
         activity_poll_millis: None,
         credentials,
+        node_id: args.node_id.clone().or(file.node_id.clone()),
+        node_lease: args
+            .node_lease_seconds
+            .or(file.node_lease_seconds)
+            .map_or(defaults.node_lease, std::time::Duration::from_secs),
     };
     let database = config.database_description();
     let tokio = tokio::runtime::Builder::new_multi_thread()

@@ -23,8 +23,8 @@ use baton_asl::{Options, analyze};
 use baton_json::Json;
 use baton_store::{
     Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, MapRunExecutionRecord, MapRunRecord,
-    NewExecution, Page, Redrive, Started, StateMachineRecord, Store, StoreError, TaskRecord,
-    TimerRecord, Transition,
+    NewExecution, NodeFence, Page, Redrive, Started, StateMachineRecord, Store, StoreError,
+    TaskRecord, TimerRecord, Transition,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -121,6 +121,20 @@ pub struct Committed {
 pub struct Durable {
     store: Arc<dyn Store>,
     machines: Mutex<HashMap<(String, String), Arc<StateMachine>>>,
+    /// The node this layer commits as (see [`Durable::join`]).
+    node: std::sync::RwLock<Option<NodeFence>>,
+    /// How long a lease lasts, once joined (milliseconds).
+    lease_millis: std::sync::atomic::AtomicI64,
+    /// How often the node joined again after losing its lease.
+    rejoins: std::sync::atomic::AtomicU64,
+}
+
+/// Wall-clock milliseconds: leases measure the liveness of processes, not workflow time (which
+/// a runtime's clock may speed up).
+pub fn wall_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The store's token for a task: the callback token where there is one, else one derived from
@@ -233,6 +247,32 @@ fn map_run_record(m: &MapRunUpdate, execution_arn: &str) -> MapRunRecord {
     }
 }
 
+/// The tasks of `tasks` that the runtime itself runs (not activities, not callbacks), to
+/// dispatch again: after a restart, or a take-over of another node's executions.
+pub fn dispatches(tasks: &[TaskRecord]) -> Vec<Dispatch> {
+    tasks
+        .iter()
+        // Tokens the runtime derived mark its own tasks; callback and activity tasks wait.
+        .filter(|task| {
+            task.token == task_token(&task.execution_arn, task.task_id, None)
+                && !is_activity(&task.resource)
+        })
+        .map(|task| Dispatch {
+            execution_arn: task.execution_arn.clone(),
+            request: TaskRequest {
+                task: task.task_id,
+                resource: task.resource.clone(),
+                input: Json::parse(&task.input).unwrap_or_default(),
+                state_name: String::new(),
+                timeout_seconds: None,
+                heartbeat_seconds: None,
+                credentials: None,
+                task_token: None,
+            },
+        })
+        .collect()
+}
+
 /// Turns what the core did since the last step into a transition, and the tasks to dispatch.
 fn transition(
     ex: &mut Execution,
@@ -319,7 +359,144 @@ impl Durable {
         Durable {
             store,
             machines: Mutex::new(HashMap::new()),
+            node: std::sync::RwLock::new(None),
+            lease_millis: std::sync::atomic::AtomicI64::new(0),
+            rejoins: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Joins the store as node `id` with leases of `lease` (a new generation): from then on
+    /// starts and steps carry its fence, and a step refused because another node took this
+    /// one over joins again and is tried once more (the version fence still decides).
+    pub fn join(&self, id: &str, lease: std::time::Duration) -> Result<NodeFence> {
+        let lease_millis = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        self.lease_millis
+            .store(lease_millis, std::sync::atomic::Ordering::SeqCst);
+        let now = wall_millis();
+        let fence = self
+            .store
+            .join_node(id, now, now.saturating_add(lease_millis))?;
+        self.set_node(Some(fence.clone()));
+        Ok(fence)
+    }
+
+    /// Joins again if `lost` is still the current fence (another thread may have already).
+    pub fn rejoin(&self, lost: &NodeFence) -> Result<NodeFence> {
+        let mut node = self
+            .node
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(current) = node.as_ref()
+            && current != lost
+        {
+            return Ok(current.clone());
+        }
+        let lease = self.lease_millis.load(std::sync::atomic::Ordering::SeqCst);
+        let now = wall_millis();
+        let fence = self
+            .store
+            .join_node(&lost.node, now, now.saturating_add(lease))?;
+        *node = Some(fence.clone());
+        self.rejoins
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(fence)
+    }
+
+    /// Gives the lease up (a clean shutdown): other nodes take this one's executions over at
+    /// once instead of after the lease would have run out.
+    pub fn leave(&self) -> Result<()> {
+        if let Some(fence) = self.node() {
+            // 1 ms after the epoch: expired for everyone, and not 0 (taken over).
+            self.store.renew_node(&fence, 1)?;
+        }
+        Ok(())
+    }
+
+    /// When some of `items` were refused because the node's lease was taken over (`lost`):
+    /// joins again and stores those once more under the new fence, replacing their results.
+    fn after_lease_lost<T: Clone, R>(
+        &self,
+        lost: Option<&NodeFence>,
+        items: &mut [T],
+        results: &mut [baton_store::Result<R>],
+        set_node: impl Fn(&mut T, NodeFence),
+        store: impl FnOnce(&[T]) -> baton_store::Result<Vec<baton_store::Result<R>>>,
+    ) -> Result<()> {
+        let refused = |r: &baton_store::Result<R>| matches!(r, Err(StoreError::LeaseLost { .. }));
+        let Some(lost) = lost.filter(|_| results.iter().any(refused)) else {
+            return Ok(());
+        };
+        let fence = self.rejoin(lost)?;
+        let again: Vec<usize> = (0..results.len())
+            .filter(|&i| refused(&results[i]))
+            .collect();
+        let retry: Vec<T> = again
+            .iter()
+            .map(|&i| {
+                set_node(&mut items[i], fence.clone());
+                items[i].clone()
+            })
+            .collect();
+        for (i, r) in again.into_iter().zip(store(&retry)?) {
+            results[i] = r;
+        }
+        Ok(())
+    }
+
+    /// How often this layer joined again after losing its lease.
+    pub fn rejoins(&self) -> u64 {
+        self.rejoins.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Extends the lease (or joins again when it was taken over); the fence held afterwards.
+    pub fn renew(&self) -> Result<Option<NodeFence>> {
+        let Some(fence) = self.node() else {
+            return Ok(None);
+        };
+        let lease = self.lease_millis.load(std::sync::atomic::Ordering::SeqCst);
+        if self
+            .store
+            .renew_node(&fence, wall_millis().saturating_add(lease))?
+        {
+            return Ok(Some(fence));
+        }
+        self.rejoin(&fence).map(Some)
+    }
+
+    /// Takes over the executions of every node whose lease has run out; the tasks to
+    /// dispatch again (at least once) and how many executions were taken.
+    pub fn take_over_expired(&self) -> Result<(Vec<Dispatch>, usize)> {
+        let Some(me) = self.node() else {
+            return Ok((Vec::new(), 0));
+        };
+        let mut out = (Vec::new(), 0);
+        for dead in self.store.expired_nodes(wall_millis())? {
+            if dead.node == me.node {
+                continue;
+            }
+            if let Some(t) = self.store.take_over(&dead, &me, wall_millis())? {
+                out.0.extend(dispatches(&t.tasks));
+                out.1 += t.executions.len();
+            }
+        }
+        Ok(out)
+    }
+
+    /// The node (and generation) this layer commits as, once it has joined.
+    pub fn node(&self) -> Option<NodeFence> {
+        self.node
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Commits as `fence` from now on: starts and steps carry it, so that the store refuses
+    /// them once another node has taken this one over.
+    pub fn set_node(&self, fence: Option<NodeFence>) {
+        *self
+            .node
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = fence;
     }
 
     /// The store underneath.
@@ -393,6 +570,7 @@ impl Durable {
                 start_millis: now,
                 snapshot: first.snapshot.clone(),
                 first: Some(first),
+                node: None,
             },
             dispatch,
         })
@@ -401,8 +579,23 @@ impl Durable {
     /// Stores prepared starts in one batch. Each result is the stored execution and the tasks to
     /// dispatch (none when an execution of that name and input existed already).
     pub fn start_batch(&self, starts: Vec<PreparedStart>) -> Result<Vec<Result<Step>>> {
-        let news: Vec<NewExecution> = starts.iter().map(|p| p.execution.clone()).collect();
-        let results = self.store.start_executions(&news)?;
+        let node = self.node();
+        let mut news: Vec<NewExecution> = starts
+            .iter()
+            .map(|p| NewExecution {
+                node: node.clone(),
+                ..p.execution.clone()
+            })
+            .collect();
+        let mut results = self.store.start_executions(&news)?;
+        // Taken over while paused: join again and store the refused starts once more.
+        self.after_lease_lost(
+            node.as_ref(),
+            &mut news,
+            &mut results,
+            |e, f| e.node = Some(f),
+            |retry| self.store.start_executions(retry),
+        )?;
         Ok(results
             .into_iter()
             .zip(starts)
@@ -611,8 +804,24 @@ impl Durable {
     /// Commits prepared steps as one batch (one transaction). A step fenced by a concurrent
     /// commit is rejected alone; its signals must be delivered again.
     pub fn commit_batch(&self, batch: Vec<Prepared>) -> Result<Vec<Result<Committed>>> {
-        let transitions: Vec<Transition> = batch.iter().map(|p| p.transition.clone()).collect();
-        let results = self.store.commit(&transitions)?;
+        let node = self.node();
+        let mut transitions: Vec<Transition> = batch
+            .iter()
+            .map(|p| Transition {
+                node: node.clone(),
+                ..p.transition.clone()
+            })
+            .collect();
+        let mut results = self.store.commit(&transitions)?;
+        // Taken over while paused: join again and commit the refused steps once more; the
+        // version fence rejects those another node has moved on meanwhile.
+        self.after_lease_lost(
+            node.as_ref(),
+            &mut transitions,
+            &mut results,
+            |t, f| t.node = Some(f),
+            |retry| self.store.commit(retry),
+        )?;
         Ok(results
             .into_iter()
             .zip(batch)
@@ -634,35 +843,23 @@ impl Durable {
 
     /// Tasks the runtime itself must run that were committed but never answered: after a
     /// restart, dispatch them again (at least once).
+    /// Of the executions this node owns (all of them before it joined).
     pub fn pending_dispatches(&self) -> Result<Vec<Dispatch>> {
+        let node = self.node();
+        let owner = node.as_ref().map(|f| f.node.as_str());
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let page = self.store.pending_tasks(Page {
-                after: after.as_deref(),
-                limit: 500,
-            })?;
+            let page = self.store.pending_tasks(
+                owner,
+                Page {
+                    after: after.as_deref(),
+                    limit: 500,
+                },
+            )?;
             let Some(last) = page.last() else { break };
             after = Some(last.token.clone());
-            for task in page {
-                // Tokens the runtime derived mark its own tasks; callback and activity tasks wait.
-                let own = task.token == task_token(&task.execution_arn, task.task_id, None);
-                if own && !is_activity(&task.resource) {
-                    out.push(Dispatch {
-                        execution_arn: task.execution_arn.clone(),
-                        request: TaskRequest {
-                            task: task.task_id,
-                            resource: task.resource.clone(),
-                            input: Json::parse(&task.input).unwrap_or_default(),
-                            state_name: String::new(),
-                            timeout_seconds: None,
-                            heartbeat_seconds: None,
-                            credentials: None,
-                            task_token: None,
-                        },
-                    });
-                }
-            }
+            out.extend(dispatches(&page));
         }
         Ok(out)
     }

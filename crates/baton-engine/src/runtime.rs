@@ -113,8 +113,51 @@ struct QueuedStart {
     reply: std::sync::mpsc::Sender<Result<Step>>,
 }
 
+/// How a runtime runs: as a node among several sharing the store, and how often it looks for
+/// timers when nothing tells it of one.
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// Join the store as this node (see [`NodeOptions`]); `None`: the only runtime on its
+    /// store, which reads every timer and task.
+    pub node: Option<NodeOptions>,
+    /// The longest the timer thread sleeps without looking at the store. It otherwise sleeps
+    /// until the next timer of its own executions falls due or a commit of this runtime sets
+    /// one earlier, so this only bounds how late a timer can be when the clock jumps.
+    pub timer_poll: Duration,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        RuntimeOptions {
+            node: None,
+            timer_poll: Duration::from_millis(5),
+        }
+    }
+}
+
+/// A node's identity and lease.
+#[derive(Debug, Clone)]
+pub struct NodeOptions {
+    /// Unique among the nodes sharing the store; a node started again with the same id takes
+    /// its own executions back at once.
+    pub id: String,
+    /// How long the lease lasts without a renewal (renewed every third of it). Another node
+    /// takes this one's executions over once it has run out.
+    pub lease: Duration,
+}
+
 struct Shared {
     durable: Durable,
+    /// Bumped (and notified) when something may have set a timer earlier than the timer
+    /// thread knows of: a commit of this runtime, a take-over.
+    timers_changed: Mutex<u64>,
+    timers_wake: Condvar,
+    /// The node's lease thread waits here between renewals.
+    lease_wake: Condvar,
+    lease_lock: Mutex<()>,
+    options: RuntimeOptions,
+    /// Executions taken over from nodes whose lease ran out.
+    taken_over: std::sync::atomic::AtomicU64,
     queues: Mutex<Queues>,
     wake: Condvar,
     /// Starts from concurrent callers, committed together by the starter thread.
@@ -135,6 +178,15 @@ impl Shared {
     fn enqueue(&self, arn: &str, signal: Signal, done: Option<String>) {
         self.lock().push(arn, (signal, done));
         self.wake.notify_all();
+    }
+
+    /// Tells the timer thread to look again.
+    fn timers_changed(&self) {
+        *self
+            .timers_changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+        self.timers_wake.notify_all();
     }
 
     fn dispatch(&self, tasks: Vec<Dispatch>) {
@@ -161,8 +213,31 @@ impl Runtime {
         clock: Clock,
         workers: usize,
     ) -> Result<Runtime> {
+        Self::start_with(store, runner, clock, workers, RuntimeOptions::default())
+    }
+
+    /// [`Runtime::start`] with options: as a node sharing the store with others, it joins
+    /// first and dispatches again only the tasks of the executions it owns; a lease thread
+    /// renews its lease and takes over the executions of nodes whose lease ran out.
+    pub fn start_with(
+        store: Arc<dyn Store>,
+        runner: TaskRunner,
+        clock: Clock,
+        workers: usize,
+        options: RuntimeOptions,
+    ) -> Result<Runtime> {
+        let durable = Durable::new(store);
+        if let Some(node) = &options.node {
+            durable.join(&node.id, node.lease)?;
+        }
         let shared = Arc::new(Shared {
-            durable: Durable::new(store),
+            durable,
+            timers_changed: Mutex::new(0),
+            timers_wake: Condvar::new(),
+            lease_wake: Condvar::new(),
+            lease_lock: Mutex::new(()),
+            options,
+            taken_over: std::sync::atomic::AtomicU64::new(0),
             queues: Mutex::new(Queues::default()),
             wake: Condvar::new(),
             clock,
@@ -180,6 +255,10 @@ impl Runtime {
         threads.push(std::thread::spawn(move || timers(&s)));
         let s = Arc::clone(&shared);
         threads.push(std::thread::spawn(move || starter(&s)));
+        if shared.options.node.is_some() {
+            let s = Arc::clone(&shared);
+            threads.push(std::thread::spawn(move || leases(&s)));
+        }
         for _ in 0..workers.max(1) {
             let s = Arc::clone(&shared);
             threads.push(std::thread::spawn(move || worker(&s)));
@@ -190,6 +269,11 @@ impl Runtime {
     /// The durable layer (and through it, the store).
     pub fn durable(&self) -> &Durable {
         &self.shared.durable
+    }
+
+    /// How many executions this runtime took over from nodes whose lease ran out.
+    pub fn taken_over(&self) -> u64 {
+        self.shared.taken_over.load(Ordering::SeqCst)
     }
 
     /// Starts an execution (idempotently) and hands its first tasks to the workers.
@@ -327,6 +411,7 @@ impl Runtime {
                 }
                 Ok(step) => {
                     self.shared.dispatch(step.dispatch.clone());
+                    self.shared.timers_changed();
                     return Ok(step);
                 }
                 Err(e) => return Err(e),
@@ -347,8 +432,15 @@ impl Runtime {
     fn stop_threads(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.wake.notify_all();
+        self.shared.timers_wake.notify_all();
+        self.shared.lease_wake.notify_all();
+        let joined = !self.threads.is_empty();
         for t in self.threads.drain(..) {
             let _ = t.join();
+        }
+        if joined && self.shared.options.node.is_some() {
+            // Nothing of this runtime runs any more: its executions may go at once.
+            let _ = self.shared.durable.leave();
         }
     }
 }
@@ -442,6 +534,7 @@ fn stepper(shared: &Shared) {
         }
         drop(q);
         shared.wake.notify_all();
+        shared.timers_changed();
         if store_failed {
             // Do not spin against a store that is failing.
             std::thread::sleep(Duration::from_millis(50));
@@ -528,6 +621,7 @@ fn starter_loop(shared: &Shared) {
                     let _ = reply.send(result);
                 }
                 shared.dispatch(dispatch);
+                shared.timers_changed();
             }
             Err(e) => {
                 let message = e.to_string();
@@ -586,11 +680,21 @@ pub(crate) fn run_task(runner: &TaskRunner, request: &TaskRequest) -> Signal {
     Signal::task_result(request.task, result)
 }
 
-/// Delivers the store's due timers.
+/// Delivers the store's due timers (of this node's executions, when it is a node), then
+/// sleeps until the next one falls due, a commit of this runtime may have set an earlier one,
+/// or `timer_poll` has passed.
 fn timers(shared: &Shared) {
+    let owner = shared.options.node.as_ref().map(|n| n.id.clone());
+    let owner = owner.as_deref();
     while !shared.stop.load(Ordering::SeqCst) {
+        let seen = *shared
+            .timers_changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = (shared.clock)();
-        if let Ok(due) = shared.durable.store().due_timers(now, 1_000) {
+        let mut wait = shared.options.timer_poll;
+        if let Ok(due) = shared.durable.store().due_timers(owner, now, 1_000) {
+            let full = due.len() == 1_000;
             let mut q = shared.lock();
             for t in due {
                 if q.timers_in_flight
@@ -604,8 +708,49 @@ fn timers(shared: &Shared) {
             }
             drop(q);
             shared.wake.notify_all();
+            if full {
+                // More are due: read on once these are delivered.
+                wait = Duration::from_millis(1);
+            } else if let Ok(Some(next)) = shared.durable.store().next_timer(owner, now) {
+                let until = u64::try_from(next.saturating_sub(now)).unwrap_or(0);
+                wait = wait.min(Duration::from_millis(until));
+            }
         }
-        std::thread::sleep(Duration::from_millis(5));
+        let changed = shared
+            .timers_changed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *changed == seen && !shared.stop.load(Ordering::SeqCst) {
+            let _ = shared.timers_wake.wait_timeout(changed, wait);
+        }
+    }
+}
+
+/// Renews the node's lease every third of it (joining again if it was taken over) and takes
+/// over the executions of nodes whose lease ran out, dispatching their in-process tasks again.
+fn leases(shared: &Shared) {
+    let Some(node) = shared.options.node.as_ref() else {
+        return;
+    };
+    let every = (node.lease / 3).max(Duration::from_millis(10));
+    while !shared.stop.load(Ordering::SeqCst) {
+        // A failing store is tried again next round; the lease may run out meanwhile, and
+        // then the commits are refused until it is back.
+        let _ = shared.durable.renew();
+        if let Ok((dispatch, taken)) = shared.durable.take_over_expired()
+            && taken > 0
+        {
+            shared.taken_over.fetch_add(taken as u64, Ordering::SeqCst);
+            shared.dispatch(dispatch);
+            shared.timers_changed();
+        }
+        let guard = shared
+            .lease_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !shared.stop.load(Ordering::SeqCst) {
+            let _ = shared.lease_wake.wait_timeout(guard, every);
+        }
     }
 }
 

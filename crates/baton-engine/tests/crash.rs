@@ -22,7 +22,7 @@ mod common;
 use common::TempDb;
 
 use baton_engine::StatesError;
-use baton_engine::runtime::{Clock, Runtime, TaskRunner};
+use baton_engine::runtime::{Clock, NodeOptions, Runtime, RuntimeOptions, TaskRunner};
 use baton_json::Json;
 use baton_store::{ExecutionStatus, Page, PostgresStore, SqliteStore, StateMachineRecord, Store};
 use serde_json::{Value, json};
@@ -141,7 +141,44 @@ fn child() {
         let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
         std::process::exit(0);
     });
-    let rt = Runtime::start(Arc::clone(&store), runner, clock, 2).unwrap();
+    // Each child joins as a node: `local` on SQLite (a restart takes its work back at once);
+    // on PostgreSQL the id the parent gives, with a lease of BATON_CRASH_LEASE_MS.
+    let node = NodeOptions {
+        id: std::env::var("BATON_CRASH_NODE_ID").unwrap_or_else(|_| "local".into()),
+        lease: Duration::from_millis(
+            std::env::var("BATON_CRASH_LEASE_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(15_000),
+        ),
+    };
+    let options = RuntimeOptions {
+        node: Some(node),
+        ..RuntimeOptions::default()
+    };
+    let rt = Arc::new(Runtime::start_with(Arc::clone(&store), runner, clock, 2, options).unwrap());
+    // Report take-overs and re-joins (after a pause past the lease) to the parent.
+    if let Ok(path) = std::env::var("BATON_CRASH_NODE_LOG") {
+        let rt = Arc::clone(&rt);
+        std::thread::spawn(move || {
+            let mut told = (0, 0);
+            loop {
+                std::thread::sleep(Duration::from_millis(50));
+                let now = (rt.taken_over(), rt.durable().rejoins());
+                if now != told {
+                    let line = format!("{} {} {}\n", std::process::id(), now.0, now.1);
+                    if let Ok(mut f) = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                    {
+                        let _ = f.write_all(line.as_bytes());
+                    }
+                    told = now;
+                }
+            }
+        });
+    }
     for wave in 0..waves {
         let starts: Vec<(String, String, u64)> = (0..WAVE)
             .map(|i| {
@@ -215,8 +252,24 @@ impl Drop for Node {
 
 /// A node: this test binary run again as a child of the test `test`.
 fn spawn(test: &str, backend: &Backend, log: &Path, origin: i64, waves: usize) -> Node {
+    spawn_as(test, backend, log, origin, waves, "local")
+}
+
+/// [`spawn`] as node `id`, with a lease of 1 s and a log of its take-overs beside `log`.
+fn spawn_as(
+    test: &str,
+    backend: &Backend,
+    log: &Path,
+    origin: i64,
+    waves: usize,
+    id: &str,
+) -> Node {
     let mut command = Command::new(std::env::current_exe().unwrap());
     backend.env(&mut command);
+    command
+        .env("BATON_CRASH_NODE_ID", id)
+        .env("BATON_CRASH_LEASE_MS", LEASE_MS.to_string())
+        .env("BATON_CRASH_NODE_LOG", log.with_file_name("nodes.log"));
     let child = command
         .args(["--exact", test, "--nocapture", "--test-threads", "1"])
         .env("BATON_CRASH_CHILD", "1")
@@ -336,6 +389,9 @@ fn kill_9_at_random_moments() {
     );
 }
 
+/// The lease of the nodes of the PostgreSQL test (ms): short, so that pauses outlast it.
+const LEASE_MS: u64 = 1_000;
+
 /// The crash tests run one after the other: each wants the machine's cores for its nodes.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -390,29 +446,48 @@ fn two_nodes_on_postgres_killed_and_paused() {
     let mut waves = 1;
     const TEST: &str = "two_nodes_on_postgres_killed_and_paused";
     let _alone = ONE_AT_A_TIME.lock();
+    // Node ids: a node killed and started again under the same id takes its executions back
+    // at once; under a new id, the other node takes them over once the old lease runs out.
+    let mut ids = [0_u32, 1];
+    let id = |n: u32| format!("node-{n}");
     let mut nodes = [
-        spawn(TEST, &backend, &log, origin, waves),
-        spawn(TEST, &backend, &log, origin, waves),
+        spawn_as(TEST, &backend, &log, origin, waves, &id(ids[0])),
+        spawn_as(TEST, &backend, &log, origin, waves, &id(ids[1])),
     ];
-    let (mut kills, mut pauses) = (0, 0);
+    let (mut kills, mut renamed, mut pauses, mut long_pauses) = (0, 0, 0, 0);
+    let mut next_id = 2;
     for _ in 0..events {
         std::thread::sleep(Duration::from_millis(50 + rng.below(250)));
         let which = rng.below(2) as usize;
         if rng.below(3) == 0 {
-            // A pause long enough for the other node to move the same executions on.
+            // Within the lease, the other node may move the same executions on (fenced by
+            // version); past it, the other node takes the paused one's executions over, and
+            // the paused one's commits are refused until it joins again.
+            let past_lease = rng.below(2) == 0;
+            let millis = if past_lease {
+                LEASE_MS * 3 / 2 + rng.below(LEASE_MS)
+            } else {
+                200 + rng.below(LEASE_MS / 2)
+            };
             signal(&nodes[which], "-STOP");
-            std::thread::sleep(Duration::from_millis(200 + rng.below(800)));
+            std::thread::sleep(Duration::from_millis(millis));
             signal(&nodes[which], "-CONT");
             pauses += 1;
+            long_pauses += usize::from(past_lease);
         } else {
-            let fresh = spawn(TEST, &backend, &log, origin, waves);
+            if rng.below(2) == 0 {
+                ids[which] = next_id;
+                next_id += 1;
+                renamed += 1;
+            }
+            let fresh = spawn_as(TEST, &backend, &log, origin, waves, &id(ids[which]));
             std::mem::replace(&mut nodes[which], fresh).kill();
             kills += 1;
         }
         if progress(&*store, waves).0 {
             waves += 1;
             // The nodes start the new wave (each start is idempotent).
-            let fresh = spawn(TEST, &backend, &log, origin, waves);
+            let fresh = spawn_as(TEST, &backend, &log, origin, waves, &id(ids[0]));
             std::mem::replace(&mut nodes[0], fresh).kill();
         }
     }
@@ -422,9 +497,27 @@ fn two_nodes_on_postgres_killed_and_paused() {
     }
     let elapsed = started.elapsed();
     let (executions, transitions, redispatched) = verify(&*store, &log, waves);
+    // What the nodes reported: the last line of each process has its totals.
+    let mut totals: HashMap<String, (u64, u64)> = HashMap::new();
+    for line in std::fs::read_to_string(log.with_file_name("nodes.log"))
+        .unwrap_or_default()
+        .lines()
+    {
+        let f: Vec<&str> = line.split(' ').collect();
+        if let [pid, taken, rejoins] = f[..] {
+            totals.insert(
+                pid.to_string(),
+                (taken.parse().unwrap_or(0), rejoins.parse().unwrap_or(0)),
+            );
+        }
+    }
+    let taken: u64 = totals.values().map(|t| t.0).sum();
+    let rejoins: u64 = totals.values().map(|t| t.1).sum();
     eprintln!(
-        "two-node crash test: {kills} kills, {pauses} pauses, {executions} executions in {waves} \
-         waves, {transitions} history events, {redispatched} tasks invoked more than once, {:.1} s",
+        "two-node crash test: {kills} kills ({renamed} under a new id), {pauses} pauses \
+         ({long_pauses} past the lease), {taken} executions taken over, {rejoins} re-joins, \
+         {executions} executions in {waves} waves, {transitions} history events, \
+         {redispatched} tasks invoked more than once, {:.1} s",
         elapsed.as_secs_f64()
     );
     if let Ok(mut client) = postgres::Client::connect(&url, postgres::NoTls) {
@@ -495,13 +588,16 @@ fn verify(store: &dyn Store, log: &Path, waves: usize) -> (usize, usize, usize) 
         );
         redispatched += calls.values().map(|n| n - 1).sum::<usize>();
     }
-    assert!(store.due_timers(i64::MAX, 10).unwrap().is_empty());
+    assert!(store.due_timers(None, i64::MAX, 10).unwrap().is_empty());
     assert!(
         store
-            .pending_tasks(Page {
-                after: None,
-                limit: 10
-            })
+            .pending_tasks(
+                None,
+                Page {
+                    after: None,
+                    limit: 10
+                }
+            )
             .unwrap()
             .is_empty()
     );

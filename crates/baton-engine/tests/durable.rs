@@ -92,7 +92,7 @@ fn drive(db: &TempDb, names: &[&str], crash_every: Option<usize>) -> (Vec<Execut
             queue.extend(step.dispatch);
             continue;
         }
-        let due = durable.store().due_timers(i64::MAX, 1).unwrap();
+        let due = durable.store().due_timers(None, i64::MAX, 1).unwrap();
         let Some(timer) = due.first() else { break };
         now = now.max(timer.fire_at_millis);
         let step = durable
@@ -145,7 +145,7 @@ fn executions_run_to_their_end_through_the_store() {
     }
     // No timers or tasks are left behind.
     let store = db.open();
-    assert!(store.due_timers(i64::MAX, 10).unwrap().is_empty());
+    assert!(store.due_timers(None, i64::MAX, 10).unwrap().is_empty());
 }
 
 #[test]
@@ -207,10 +207,13 @@ fn callback_tasks_complete_by_token() {
     assert!(step.dispatch.is_empty());
     let pending = durable
         .store()
-        .pending_tasks(baton_store::Page {
-            after: None,
-            limit: 10,
-        })
+        .pending_tasks(
+            None,
+            baton_store::Page {
+                after: None,
+                limit: 10,
+            },
+        )
         .unwrap();
     assert_eq!(pending.len(), 1);
     let token = pending[0].token.clone();

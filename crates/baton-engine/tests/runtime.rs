@@ -141,7 +141,7 @@ fn many_executions_run_to_their_end() {
     check_histories(&*store, &names);
     // Three tasks per execution, plus the retried failures.
     assert!(calls.load(Ordering::SeqCst) >= 150);
-    assert!(store.due_timers(i64::MAX, 10).unwrap().is_empty());
+    assert!(store.due_timers(None, i64::MAX, 10).unwrap().is_empty());
 }
 
 #[test]

@@ -184,9 +184,10 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// GetActivityTask: asks the store for a task every 20 ms until one comes or the poll's time is
-/// up. It waits on the async runtime, not on a thread; a client that hangs up drops the
-/// request and so stops the polling.
+/// GetActivityTask: takes a task if there is one, else waits until a task is added (on this
+/// server, or on another sharing the database: the store tells us) and tries again, until the
+/// poll's time is up. It also tries every second, in case a wakeup was missed. It waits on the
+/// async runtime, not on a thread; a client that hangs up drops the request and so the wait.
 async fn activity_long_poll(server: Arc<Server>, input: Value) -> ApiResult {
     let poll = {
         let server = Arc::clone(&server);
@@ -195,6 +196,9 @@ async fn activity_long_poll(server: Arc<Server>, input: Value) -> ApiResult {
     };
     let deadline = tokio::time::Instant::now() + poll.wait;
     loop {
+        // Created before the attempt, so that a task added while it runs still wakes us.
+        let added = Arc::clone(server.tasks_added());
+        let notified = added.notified();
         let attempt = {
             let (server, poll) = (Arc::clone(&server), poll.clone());
             blocking(move || ops::take_activity_task(&server, &poll)).await?
@@ -202,10 +206,12 @@ async fn activity_long_poll(server: Arc<Server>, input: Value) -> ApiResult {
         if let Some(task) = attempt {
             return Ok(task);
         }
-        if tokio::time::Instant::now() >= deadline {
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
             return Ok(json!({}));
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let wait = (deadline - now).min(std::time::Duration::from_secs(1));
+        let _ = tokio::time::timeout(wait, notified).await;
     }
 }
 

@@ -15,7 +15,7 @@ use baton_engine::StatesError;
 use baton_engine::driver::NO_TASK_TARGET;
 use baton_engine::durable::DurableError;
 use baton_engine::express::Express;
-use baton_engine::runtime::{Clock, Runtime, TaskRunner};
+use baton_engine::runtime::{Clock, NodeOptions, Runtime, RuntimeOptions, TaskRunner};
 use baton_store::{SqliteStore, Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -64,6 +64,11 @@ pub struct ServerConfig {
     /// Access key id -> secret key. Empty: any well-formed signature is accepted (as Step
     /// Functions Local does), which `baton server` allows on loopback addresses only.
     pub credentials: std::collections::BTreeMap<String, String>,
+    /// This server's node id among those sharing the database (see [`ServerConfig::node`]).
+    pub node_id: Option<String>,
+    /// How long this server's lease lasts without a renewal: another server takes over its
+    /// executions once it has run out.
+    pub node_lease: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -78,11 +83,39 @@ impl Default for ServerConfig {
             account: "123456789012".into(),
             activity_poll_millis: None,
             credentials: std::collections::BTreeMap::new(),
+            node_id: None,
+            node_lease: std::time::Duration::from_secs(DEFAULT_NODE_LEASE_SECONDS),
         }
     }
 }
 
+/// How long a server's lease lasts by default.
+pub const DEFAULT_NODE_LEASE_SECONDS: u64 = 15;
+
 impl ServerConfig {
+    /// The node id: as configured; else `local` on SQLite (one server per file, so a restart
+    /// takes its work back at once); on PostgreSQL the host name and listening port (unique
+    /// per machine, and the same after a restart), with the process id when the port is 0.
+    pub fn node(&self) -> String {
+        if let Some(id) = &self.node_id {
+            return id.clone();
+        }
+        if self.database_url.is_none() {
+            return "local".into();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "baton".into());
+        match self.listen.port() {
+            0 => format!("{host}:0:{}", std::process::id()),
+            port => format!("{host}:{port}"),
+        }
+    }
+
     /// The SQLite file in the data directory.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("baton.db")
@@ -118,6 +151,8 @@ impl ServerConfig {
 /// task_workers = 4
 /// credentials_file = "/etc/baton/credentials"   # AWS shared-credentials format
 /// allow_unauthenticated = false
+/// node_id = "baton-1"                           # among servers sharing a database
+/// node_lease_seconds = 15
 ///
 /// [credentials]                                 # or keys inline: access key id = secret
 /// AKIDEXAMPLE = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -143,6 +178,10 @@ pub struct FileConfig {
     pub credentials: Option<std::collections::BTreeMap<String, String>>,
     /// Serve a non-loopback address without credentials.
     pub allow_unauthenticated: Option<bool>,
+    /// This server's id among those sharing the database.
+    pub node_id: Option<String>,
+    /// How long its lease lasts without a renewal, in seconds.
+    pub node_lease_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -231,6 +270,9 @@ pub struct Server {
     redrive_tokens: std::sync::Mutex<std::collections::VecDeque<(String, String, i64)>>,
     /// Held while a RedriveExecution runs.
     redrives: std::sync::Mutex<()>,
+    /// Woken when a task is added for workers (here or, on PostgreSQL, on another server):
+    /// GetActivityTask's long polls wait on it.
+    tasks_added: Arc<tokio::sync::Notify>,
 }
 
 impl Server {
@@ -258,12 +300,23 @@ impl Server {
                 Arc::new(SqliteStore::open(config.database_path())?)
             }
         };
+        let tasks_added = Arc::new(tokio::sync::Notify::new());
+        let notify = Arc::clone(&tasks_added);
+        store.watch_tasks(Arc::new(move |_resource: &str| notify.notify_waiters()));
         let runtime_clock = Arc::clone(&clock);
-        let standard = Runtime::start(
+        let standard = Runtime::start_with(
             Arc::clone(&store),
             Arc::clone(&targets),
             Arc::clone(&clock),
             config.task_workers,
+            RuntimeOptions {
+                node: Some(NodeOptions {
+                    id: config.node(),
+                    lease: config.node_lease,
+                }),
+                // Timers are found by waiting for the next one; this only bounds a clock jump.
+                timer_poll: std::time::Duration::from_millis(250),
+            },
         )?;
         let express = Express::start(Arc::clone(&store), targets, clock, config.task_workers)?;
         Ok(Server {
@@ -274,6 +327,7 @@ impl Server {
             express,
             redrive_tokens: std::sync::Mutex::default(),
             redrives: std::sync::Mutex::default(),
+            tasks_added,
         })
     }
 
@@ -325,6 +379,11 @@ impl Server {
     /// The runtime of Standard executions.
     pub fn standard(&self) -> &Runtime {
         &self.standard
+    }
+
+    /// Notified when a task is added for workers (activities, callbacks).
+    pub fn tasks_added(&self) -> &Arc<tokio::sync::Notify> {
+        &self.tasks_added
     }
 
     /// The runtime of Express executions.

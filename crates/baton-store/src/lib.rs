@@ -8,9 +8,14 @@
 //!   computed from; the store applies it only if that is still the current version, then bumps it.
 //!   A node that lost an execution to another (or a stale in-memory copy) can never overwrite a
 //!   newer state: its commit fails with [`StoreError::Fenced`].
-//! - **Leases.** A node works on the executions it has claimed ([`Store::claim_executions`]) until
-//!   its lease runs out; another node may then claim them. Leases decide who *should* work;
-//!   fencing guarantees correctness when two nodes briefly both do.
+//! - **Node leases.** A node joins ([`Store::join_node`]) and holds one lease, renewed as a
+//!   whole ([`Store::renew_node`]), under a generation number. A running execution is owned by
+//!   the node that committed its last step; timers ([`Store::due_timers`]) and in-process tasks
+//!   ([`Store::pending_tasks`]) are read per owner. When a node's lease runs out, another takes
+//!   its executions over in one transaction ([`Store::take_over`]), bumping its generation, and
+//!   every commit that names a node ([`Transition::node`]) is refused with
+//!   [`StoreError::LeaseLost`] unless the generation is still the node's. Leases decide who
+//!   *should* work; the version fence keeps it correct when two nodes briefly both do.
 //! - **One transition, one transaction.** The new snapshot, the history events, the timers set and
 //!   cleared, the tasks dispatched and finished and the status all commit together or not at all.
 //!   [`Store::commit`] takes a batch so that a backend can put many executions' transitions in one
@@ -58,13 +63,102 @@ pub enum StoreError {
         /// The id the transition tried to append.
         got: u64,
     },
+    /// The committing node's lease was taken over (its generation moved on): it must join
+    /// again before it commits. Nothing was written.
+    #[error("node {node} no longer holds its lease of generation {generation}")]
+    LeaseLost {
+        /// The node.
+        node: String,
+        /// The generation it committed under.
+        generation: u64,
+    },
     /// The backend failed (I/O, corruption, a broken connection).
     #[error("storage backend: {0}")]
     Backend(String),
 }
 
+/// A node and one incarnation of it: what its commits carry, so that a node whose lease was
+/// taken over cannot commit until it has joined again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeFence {
+    /// The node's id (unique among the nodes sharing the database).
+    pub node: String,
+    /// Bumped each time the node joins and each time its lease is taken over.
+    pub generation: u64,
+}
+
+/// What a node took over from one whose lease ran out.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TakeOver {
+    /// The running executions that are now the taker's.
+    pub executions: Vec<String>,
+    /// Their pending tasks (the taker dispatches its in-process ones again).
+    pub tasks: Vec<TaskRecord>,
+}
+
 /// A store result.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Told the resource of a task that was added (see [`Store::watch_tasks`]).
+pub type TaskListener = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The listeners of a store, and the resources of the tasks a commit added.
+#[derive(Default)]
+pub(crate) struct Listeners(std::sync::RwLock<Vec<TaskListener>>);
+
+impl Listeners {
+    pub(crate) fn add(&self, listener: TaskListener) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(listener);
+    }
+
+    /// Tells every listener of each distinct resource.
+    pub(crate) fn tell<'a>(&self, resources: impl IntoIterator<Item = &'a str>) {
+        let listeners = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if listeners.is_empty() {
+            return;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for r in resources {
+            if !seen.contains(&r) {
+                seen.push(r);
+                for l in listeners.iter() {
+                    l(r);
+                }
+            }
+        }
+    }
+}
+
+/// The resources of the tasks that the first steps of newly created executions added.
+pub(crate) fn started_resources<'a>(
+    executions: &'a [NewExecution],
+    results: &'a [Result<Started>],
+) -> impl Iterator<Item = &'a str> {
+    executions
+        .iter()
+        .zip(results)
+        .filter(|(_, r)| matches!(r, Ok(Started::Created(_))))
+        .filter_map(|(e, _)| e.first.as_ref())
+        .flat_map(|t| t.tasks_added.iter().map(|task| task.resource.as_str()))
+}
+
+/// The resources of the tasks that committed transitions added.
+pub(crate) fn added_resources<'a>(
+    batch: &'a [Transition],
+    results: &'a [Result<u64>],
+) -> impl Iterator<Item = &'a str> {
+    batch
+        .iter()
+        .zip(results)
+        .filter(|(_, r)| r.is_ok())
+        .flat_map(|(t, _)| t.tasks_added.iter().map(|task| task.resource.as_str()))
+}
 
 /// A state machine (its current revision).
 #[derive(Debug, Clone, PartialEq)]
@@ -152,8 +246,11 @@ pub struct NewExecution {
     /// What the execution's first step did (it runs as it starts: events, timers, tasks, maybe
     /// its end), applied in the same transaction as a transition from version 1, so that a
     /// stored execution is never without the history its snapshot counts. Its
-    /// `execution_arn` and `expected_version` are ignored.
+    /// `execution_arn`, `expected_version` and `node` are ignored.
     pub first: Option<Transition>,
+    /// The node starting it, which owns it from then on; the start is refused with
+    /// [`StoreError::LeaseLost`] unless the generation is the node's.
+    pub node: Option<NodeFence>,
 }
 
 /// An execution as stored.
@@ -189,10 +286,8 @@ pub struct ExecutionRecord {
     pub version: u64,
     /// The engine's state after the last committed transition.
     pub snapshot: Vec<u8>,
-    /// The node working on it, if any.
+    /// The node that owns it (committed its last step) while it runs; none once it ended.
     pub owner: Option<String>,
-    /// Until when `owner` holds it (milliseconds since the epoch).
-    pub lease_until_millis: i64,
     /// `redriveCount`: how many times it was redriven.
     pub redrive_count: u64,
     /// `redriveDate`: when it was last redriven (milliseconds since the epoch).
@@ -282,6 +377,10 @@ pub struct Transition {
     pub map_runs: Vec<MapRunRecord>,
     /// Map Run child executions the step started or ended (stored as given, replacing what was).
     pub map_run_executions: Vec<MapRunExecutionRecord>,
+    /// The node committing: it owns the execution afterwards, and the commit is refused with
+    /// [`StoreError::LeaseLost`] unless the generation is still the node's. `None` leaves the
+    /// owner as it is (a store used by one process without leases).
+    pub node: Option<NodeFence>,
 }
 
 /// A Map Run: one run of a Distributed Map state, as DescribeMapRun shows it.
@@ -498,27 +597,49 @@ pub trait Store: Send + Sync {
     /// alone and writes nothing; the others commit.
     fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>>;
 
-    /// Running executions that no live lease holds (none, expired, or `node`'s own), claimed for
-    /// `node` until `lease_until_millis`, at most `limit`.
-    fn claim_executions(
+    /// Joins as `node` with a lease until `lease_until_millis`: a new generation (the last one
+    /// plus one, so an earlier incarnation of the node can no longer commit). The node owns
+    /// what it owned before, and running executions that have no owner.
+    fn join_node(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<NodeFence>;
+    /// Extends the node's lease; `false` when its generation moved on (taken over): it must
+    /// join again.
+    fn renew_node(&self, fence: &NodeFence, lease_until_millis: i64) -> Result<bool>;
+    /// Nodes whose lease ran out before `now_millis` and that nobody has taken over yet.
+    fn expired_nodes(&self, now_millis: i64) -> Result<Vec<NodeFence>>;
+    /// Takes over the running executions of `dead` for `by`, in one transaction, bumping the
+    /// dead node's generation: `None` when `dead` renewed or rejoined meanwhile, or another
+    /// node took it over first. [`StoreError::LeaseLost`] when `by` itself is not current.
+    fn take_over(
         &self,
-        node: &str,
+        dead: &NodeFence,
+        by: &NodeFence,
         now_millis: i64,
-        lease_until_millis: i64,
-        limit: usize,
-    ) -> Result<Vec<ExecutionRecord>>;
-    /// Extends `node`'s leases to `lease_until_millis`; returns how many it still holds.
-    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize>;
+    ) -> Result<Option<TakeOver>>;
 
-    /// Timers due at or before `until_millis`, earliest first, at most `limit`.
-    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>>;
+    /// Timers due at or before `until_millis`, earliest first, at most `limit`: of the running
+    /// executions `owner` owns, or of every execution when `owner` is `None`.
+    fn due_timers(
+        &self,
+        owner: Option<&str>,
+        until_millis: i64,
+        limit: usize,
+    ) -> Result<Vec<TimerRecord>>;
+    /// When the first timer after `after_millis` falls due (of `owner`'s executions, or of
+    /// all), if any.
+    fn next_timer(&self, owner: Option<&str>, after_millis: i64) -> Result<Option<i64>>;
 
     /// A pending task by token.
     fn get_task(&self, token: &str) -> Result<Option<TaskRecord>>;
-    /// Every pending task in token order (a restarted runtime dispatches its own again).
-    fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>>;
+    /// Pending tasks in token order: of `owner`'s executions (a restarted node dispatches its
+    /// own again), or all of them when `owner` is `None`.
+    fn pending_tasks(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<TaskRecord>>;
     /// Gives the oldest task of `resource` that no worker has taken to `worker`.
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>>;
+    /// Calls `listener` with a task's resource soon after a commit adds a task for workers to
+    /// take, made through this store or (where the backend can tell: PostgreSQL's
+    /// LISTEN/NOTIFY) through another sharing the database, so that long polls wake at once
+    /// instead of polling tightly. Listeners must return quickly.
+    fn watch_tasks(&self, listener: TaskListener);
 
     /// Publishes the state machine's current revision as a new version (the next number,
     /// never one used before), or gives back the newest version if it already has that

@@ -27,12 +27,15 @@ struct Inner {
     express_records: BTreeMap<(String, String), ExpressRecord>,
     map_runs: BTreeMap<String, MapRunRecord>,
     map_run_executions: BTreeMap<String, MapRunExecutionRecord>,
+    /// node -> (generation, lease until; 0 once taken over).
+    nodes: BTreeMap<String, (u64, i64)>,
 }
 
 /// The whole store in one mutex: simple, and as consistent as the contract asks.
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    listeners: Listeners,
 }
 
 impl MemoryStore {
@@ -82,7 +85,30 @@ fn newest_first<T: Clone>(
 }
 
 impl Inner {
+    /// Whether `fence` is its node's current generation.
+    fn fence_holds(&self, fence: Option<&NodeFence>) -> Result<()> {
+        match fence {
+            Some(f) if self.nodes.get(&f.node).map(|n| n.0) != Some(f.generation) => {
+                Err(StoreError::LeaseLost {
+                    node: f.node.clone(),
+                    generation: f.generation,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `owner` (if any) owns the execution.
+    fn owned_by(&self, arn: &str, owner: Option<&str>) -> bool {
+        owner.is_none_or(|o| {
+            self.executions
+                .get(arn)
+                .is_some_and(|e| e.owner.as_deref() == Some(o))
+        })
+    }
+
     fn check(&self, t: &Transition) -> Result<()> {
+        self.fence_holds(t.node.as_ref())?;
         let ex = self
             .executions
             .get(&t.execution_arn)
@@ -156,6 +182,9 @@ impl Inner {
         };
         ex.version += 1;
         ex.snapshot = t.snapshot.clone();
+        if let Some(f) = &t.node {
+            ex.owner = Some(f.node.clone());
+        }
         if let Some(r) = &t.redrive {
             ex.redrive_count = r.count;
             ex.redrive_millis = Some(r.millis);
@@ -173,7 +202,6 @@ impl Inner {
             ex.stop_millis = Some(end.stop_millis);
             if end.status != ExecutionStatus::Running {
                 ex.owner = None;
-                ex.lease_until_millis = 0;
                 // An ended execution keeps no timers and no pending tasks.
                 let timers: Vec<(String, u64)> = self
                     .timers
@@ -266,6 +294,7 @@ impl Store for MemoryStore {
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
         let mut s = self.lock()?;
+        s.fence_holds(e.node.as_ref())?;
         let key = (e.state_machine_arn.clone(), e.name.clone());
         if let Some(existing) = s.names.get(&key).and_then(|a| s.executions.get(a)) {
             return if existing.input == e.input {
@@ -293,8 +322,7 @@ impl Store for MemoryStore {
             stop_millis: None,
             version: 1,
             snapshot: e.snapshot.clone(),
-            owner: None,
-            lease_until_millis: 0,
+            owner: e.node.as_ref().map(|f| f.node.clone()),
             redrive_count: 0,
             redrive_millis: None,
         };
@@ -304,6 +332,7 @@ impl Store for MemoryStore {
             let first = Transition {
                 execution_arn: e.arn.clone(),
                 expected_version: 1,
+                node: e.node.clone(),
                 ..first.clone()
             };
             if let Err(err) = s.check(&first) {
@@ -313,6 +342,8 @@ impl Store for MemoryStore {
                 return Err(err);
             }
             s.apply(&first);
+            self.listeners
+                .tell(first.tasks_added.iter().map(|t| t.resource.as_str()));
         }
         let stored = s
             .executions
@@ -354,54 +385,95 @@ impl Store for MemoryStore {
 
     fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
         let mut s = self.lock()?;
-        Ok(batch
+        let results: Vec<Result<u64>> = batch
             .iter()
             .map(|t| s.check(t).map(|()| s.apply(t)))
+            .collect();
+        drop(s);
+        self.listeners.tell(added_resources(batch, &results));
+        Ok(results)
+    }
+
+    fn join_node(&self, node: &str, _now: i64, lease_until_millis: i64) -> Result<NodeFence> {
+        let mut s = self.lock()?;
+        let generation = s.nodes.get(node).map_or(0, |n| n.0) + 1;
+        s.nodes
+            .insert(node.to_string(), (generation, lease_until_millis));
+        for ex in s.executions.values_mut() {
+            if ex.status == ExecutionStatus::Running && ex.owner.is_none() {
+                ex.owner = Some(node.to_string());
+            }
+        }
+        Ok(NodeFence {
+            node: node.to_string(),
+            generation,
+        })
+    }
+
+    fn renew_node(&self, fence: &NodeFence, lease_until_millis: i64) -> Result<bool> {
+        let mut s = self.lock()?;
+        match s.nodes.get_mut(&fence.node) {
+            Some(n) if n.0 == fence.generation => {
+                n.1 = lease_until_millis;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn expired_nodes(&self, now_millis: i64) -> Result<Vec<NodeFence>> {
+        let s = self.lock()?;
+        Ok(s.nodes
+            .iter()
+            .filter(|(_, (_, until))| *until > 0 && *until < now_millis)
+            .map(|(node, (generation, _))| NodeFence {
+                node: node.clone(),
+                generation: *generation,
+            })
             .collect())
     }
 
-    fn claim_executions(
+    fn take_over(
         &self,
-        node: &str,
+        dead: &NodeFence,
+        by: &NodeFence,
         now_millis: i64,
-        lease_until_millis: i64,
+    ) -> Result<Option<TakeOver>> {
+        let mut s = self.lock()?;
+        s.fence_holds(Some(by))?;
+        match s.nodes.get_mut(&dead.node) {
+            Some(n) if n.0 == dead.generation && n.1 > 0 && n.1 < now_millis => {
+                *n = (n.0 + 1, 0);
+            }
+            _ => return Ok(None),
+        }
+        let mut out = TakeOver::default();
+        for ex in s.executions.values_mut() {
+            if ex.status == ExecutionStatus::Running && ex.owner.as_deref() == Some(&dead.node) {
+                ex.owner = Some(by.node.clone());
+                out.executions.push(ex.arn.clone());
+            }
+        }
+        out.tasks = s
+            .tasks
+            .values()
+            .filter(|t| out.executions.binary_search(&t.execution_arn).is_ok())
+            .cloned()
+            .collect();
+        Ok(Some(out))
+    }
+
+    fn due_timers(
+        &self,
+        owner: Option<&str>,
+        until_millis: i64,
         limit: usize,
-    ) -> Result<Vec<ExecutionRecord>> {
-        let mut s = self.lock()?;
-        let mut out = Vec::new();
-        for ex in s.executions.values_mut() {
-            if out.len() >= limit {
-                break;
-            }
-            let free = ex.owner.is_none()
-                || ex.owner.as_deref() == Some(node)
-                || ex.lease_until_millis <= now_millis;
-            if ex.status == ExecutionStatus::Running && free {
-                ex.owner = Some(node.to_string());
-                ex.lease_until_millis = lease_until_millis;
-                out.push(ex.clone());
-            }
-        }
-        Ok(out)
-    }
-
-    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize> {
-        let mut s = self.lock()?;
-        let mut n = 0;
-        for ex in s.executions.values_mut() {
-            if ex.owner.as_deref() == Some(node) && ex.lease_until_millis > now_millis {
-                ex.lease_until_millis = lease_until_millis;
-                n += 1;
-            }
-        }
-        Ok(n)
-    }
-
-    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>> {
+    ) -> Result<Vec<TimerRecord>> {
         let s = self.lock()?;
         Ok(s.timer_order
             .iter()
             .take_while(|(at, _, _)| *at <= until_millis)
+            .filter(|(_, arn, _)| s.owned_by(arn, owner))
             .take(limit)
             .map(|(at, arn, id)| TimerRecord {
                 execution_arn: arn.clone(),
@@ -415,9 +487,23 @@ impl Store for MemoryStore {
         Ok(self.lock()?.tasks.get(token).cloned())
     }
 
-    fn pending_tasks(&self, p: Page<'_>) -> Result<Vec<TaskRecord>> {
+    fn next_timer(&self, owner: Option<&str>, after_millis: i64) -> Result<Option<i64>> {
         let s = self.lock()?;
-        Ok(page(s.tasks.iter().map(|(k, v)| (k.clone(), v.clone())), p))
+        Ok(s.timer_order
+            .range((after_millis.saturating_add(1), String::new(), 0)..)
+            .find(|(_, arn, _)| s.owned_by(arn, owner))
+            .map(|(at, _, _)| *at))
+    }
+
+    fn pending_tasks(&self, owner: Option<&str>, p: Page<'_>) -> Result<Vec<TaskRecord>> {
+        let s = self.lock()?;
+        Ok(page(
+            s.tasks
+                .iter()
+                .filter(|(_, t)| s.owned_by(&t.execution_arn, owner))
+                .map(|(k, v)| (k.clone(), v.clone())),
+            p,
+        ))
     }
 
     fn take_task(&self, resource: &str, worker: &str) -> Result<Option<TaskRecord>> {
@@ -434,6 +520,10 @@ impl Store for MemoryStore {
                 t.clone()
             })
         }))
+    }
+
+    fn watch_tasks(&self, listener: TaskListener) {
+        self.listeners.add(listener);
     }
 
     fn enqueue_express(&self, starts: &[ExpressStart]) -> Result<()> {

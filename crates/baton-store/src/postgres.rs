@@ -12,8 +12,13 @@
 //!   lock makes concurrent commits of one execution wait for each other, and the loser sees the
 //!   new version and is [`StoreError::Fenced`]. The lock is held until the batch commits, so
 //!   nobody else appends to that execution's history meanwhile.
-//! - [`Store::claim_executions`] and [`Store::take_task`] pick their rows with
-//!   `FOR UPDATE SKIP LOCKED`: two nodes never get the same row in one go.
+//! - [`Store::take_task`] picks its row with `FOR UPDATE SKIP LOCKED`: two workers never get
+//!   the same task.
+//! - A commit naming a node reads the node's generation `FOR SHARE` first, so a take-over
+//!   (which bumps it) waits for commits in flight and every later commit of the old
+//!   generation is refused with [`StoreError::LeaseLost`].
+//! - A commit that adds tasks sends `NOTIFY baton_tasks` with their resource; each store
+//!   listening ([`Store::watch_tasks`]) keeps one connection of its own on `LISTEN`.
 //! - Unique keys (names, ARNs, tokens) are enforced by the database; a unique violation is
 //!   [`StoreError::AlreadyExists`].
 //!
@@ -208,7 +213,20 @@ CREATE TABLE IF NOT EXISTS map_run_executions (
 CREATE INDEX IF NOT EXISTS map_run_executions_recent
     ON map_run_executions (map_run_arn, start_millis, arn);
 "#,
+    // 4: node leases: each running execution is owned by a node, each node holds one lease.
+    r#"
+CREATE TABLE IF NOT EXISTS nodes (
+    node TEXT COLLATE "C" PRIMARY KEY,
+    generation BIGINT NOT NULL,
+    lease_until_millis BIGINT NOT NULL
+);
+DROP INDEX IF EXISTS executions_running;
+CREATE INDEX IF NOT EXISTS executions_owned ON executions (owner) WHERE status = 'RUNNING';
+"#,
 ];
+
+/// The channel commits notify when they add tasks (the payload is the resource).
+const TASKS_CHANNEL: &str = "baton_tasks";
 
 fn map_run_row(r: &Row) -> Result<MapRunRecord> {
     Ok(MapRunRecord {
@@ -242,7 +260,7 @@ macro_rules! machine_columns {
 macro_rules! execution_columns {
     () => {
         "arn, state_machine_arn, name, status, input, output, error, cause, start_millis, \
-         stop_millis, version, snapshot, owner, lease_until_millis, revision_id, version_arn, \
+         stop_millis, version, snapshot, owner, revision_id, version_arn, \
          alias_arn, redrive_count, redrive_millis"
     };
 }
@@ -286,6 +304,10 @@ pub struct PostgresStore {
     pool: Mutex<Pool>,
     /// Signalled when a connection comes back (or closes).
     returned: std::sync::Condvar,
+    /// Told of added tasks: by this store's commits, and by the `LISTEN` thread.
+    listeners: std::sync::Arc<Listeners>,
+    /// Whether the `LISTEN` thread runs.
+    listening: std::sync::atomic::AtomicBool,
 }
 
 /// One pooled connection with the statements it has prepared.
@@ -466,12 +488,11 @@ fn execution_row(r: &Row) -> Result<ExecutionRecord> {
         version: to_u64(get(r, 10)?),
         snapshot: get(r, 11)?,
         owner: get(r, 12)?,
-        lease_until_millis: get(r, 13)?,
-        revision_id: get(r, 14)?,
-        version_arn: get(r, 15)?,
-        alias_arn: get(r, 16)?,
-        redrive_count: to_u64(get(r, 17)?),
-        redrive_millis: get(r, 18)?,
+        revision_id: get(r, 13)?,
+        version_arn: get(r, 14)?,
+        alias_arn: get(r, 15)?,
+        redrive_count: to_u64(get(r, 16)?),
+        redrive_millis: get(r, 17)?,
     })
 }
 
@@ -597,6 +618,8 @@ impl PostgresStore {
             search_path: schema.map(|s| format!("SET search_path TO {}", quote_ident(s))),
             pool: Mutex::default(),
             returned: std::sync::Condvar::new(),
+            listeners: std::sync::Arc::default(),
+            listening: std::sync::atomic::AtomicBool::new(false),
         };
         let mut conn = store.take()?;
         migrate(&mut conn.client, schema)?;
@@ -675,6 +698,55 @@ impl PostgresStore {
             drop(pool);
             drop(conn);
             self.closed();
+        }
+    }
+
+    /// Keeps a connection of its own on `LISTEN baton_tasks` and tells the listeners what
+    /// comes; reconnects (after a second) when the connection breaks, and ends once the store
+    /// is dropped. Notifications missed while reconnecting are caught by the pollers' own
+    /// slower polling.
+    fn listen(&self) {
+        let weak = std::sync::Arc::downgrade(&self.listeners);
+        let (config, search_path) = (self.config.clone(), self.search_path.clone());
+        let spawned = std::thread::Builder::new()
+            .name("baton-pg-listen".into())
+            .spawn(move || {
+                while weak.strong_count() > 0 {
+                    let connected = config.connect(NoTls).and_then(|mut c| {
+                        if let Some(set) = &search_path {
+                            c.batch_execute(set)?;
+                        }
+                        c.batch_execute(&format!("LISTEN {TASKS_CHANNEL}"))?;
+                        Ok(c)
+                    });
+                    let Ok(mut client) = connected else {
+                        std::thread::sleep(Duration::from_secs(1));
+                        continue;
+                    };
+                    while !client.is_closed() {
+                        let Some(listeners) = weak.upgrade() else {
+                            return;
+                        };
+                        use fallible_iterator::FallibleIterator as _;
+                        let mut got = Vec::new();
+                        let mut notes = client.notifications();
+                        match notes.timeout_iter(Duration::from_secs(2)).next() {
+                            Ok(Some(n)) => got.push(n.payload().to_string()),
+                            Ok(None) => {}
+                            Err(_) => break,
+                        }
+                        // Whatever else has arrived meanwhile, without waiting.
+                        while let Ok(Some(n)) = notes.iter().next() {
+                            got.push(n.payload().to_string());
+                        }
+                        listeners.tell(got.iter().map(String::as_str));
+                    }
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            });
+        if spawned.is_err() {
+            self.listening
+                .store(false, std::sync::atomic::Ordering::SeqCst);
         }
     }
 
@@ -809,14 +881,48 @@ fn each_in_savepoint<'i, C: GenericClient, I: 'i, T>(
     Ok(results)
 }
 
-const BUMP: &str = "UPDATE executions SET version = version + 1, snapshot = $3 \
+const BUMP: &str = "UPDATE executions SET version = version + 1, snapshot = $3, \
+                    owner = COALESCE($4::TEXT, owner) \
                     WHERE arn = $1 AND version = $2 RETURNING version";
 
 const BUMP_AND_END: &str = "UPDATE executions SET version = version + 1, snapshot = $3, \
      status = $4, output = $5, error = $6, cause = $7, stop_millis = $8, \
-     owner = CASE WHEN $9::BOOLEAN THEN NULL ELSE owner END, \
-     lease_until_millis = CASE WHEN $9::BOOLEAN THEN 0 ELSE lease_until_millis END \
+     owner = CASE WHEN $9::BOOLEAN THEN NULL ELSE COALESCE($10::TEXT, owner) END \
      WHERE arn = $1 AND version = $2 RETURNING version";
+
+const NOTIFY_TASKS: &str = "SELECT pg_notify('baton_tasks', r) FROM \
+                            (SELECT DISTINCT UNNEST($1::TEXT[])) AS d (r)";
+
+/// The fences of `fences` that are not their node's current generation (read `FOR SHARE`, so
+/// that no take-over moves them until this transaction ends).
+fn lost_fences<'f, C: GenericClient>(
+    db: &mut Db<'_, C>,
+    fences: impl IntoIterator<Item = &'f NodeFence>,
+) -> Result<HashSet<NodeFence>> {
+    let mut seen: HashSet<&NodeFence> = HashSet::new();
+    let mut lost = HashSet::new();
+    for f in fences {
+        if !seen.insert(f) {
+            continue;
+        }
+        let generation = db.row(
+            "SELECT generation FROM nodes WHERE node = $1 FOR SHARE",
+            &[&f.node],
+            |r| get::<i64>(r, 0),
+        )?;
+        if generation.map(to_u64) != Some(f.generation) {
+            lost.insert(f.clone());
+        }
+    }
+    Ok(lost)
+}
+
+fn lease_lost(f: &NodeFence) -> StoreError {
+    StoreError::LeaseLost {
+        node: f.node.clone(),
+        generation: f.generation,
+    }
+}
 
 /// Applies one transition of execution `arn` from version `expected`, or rejects it having
 /// written nothing that the caller's savepoint (or transaction) will not roll back.
@@ -828,8 +934,9 @@ fn commit_one<C: GenericClient>(
 ) -> Result<u64> {
     // The fence first: the update only matches the version the step was computed from, and
     // locks the row until the batch commits, so the checks below cannot race another commit.
+    let owner = t.node.as_ref().map(|f| f.node.as_str());
     let bumped = match &t.status {
-        None => db.query_opt(BUMP, &[&arn, &to_i64(expected), &t.snapshot])?,
+        None => db.query_opt(BUMP, &[&arn, &to_i64(expected), &t.snapshot, &owner])?,
         Some(end) => {
             let ended = end.status != ExecutionStatus::Running;
             db.query_opt(
@@ -844,6 +951,7 @@ fn commit_one<C: GenericClient>(
                     &end.cause,
                     &end.stop_millis,
                     &ended,
+                    &owner,
                 ],
             )?
         }
@@ -1019,6 +1127,8 @@ fn commit_one<C: GenericClient>(
             &[&arn, &tokens, &ids, &resources, &inputs, &at, &workers],
             &format!("a task token of {arn}"),
         )?;
+        // Delivered when (and only if) the transaction commits with this step.
+        db.execute(NOTIFY_TASKS, &[&resources])?;
     }
     if t.status
         .as_ref()
@@ -1063,6 +1173,11 @@ fn existing_or_taken(existing: ExecutionRecord, e: &NewExecution) -> Result<Star
 
 /// Stores a new execution (and its first step) inside the caller's transaction.
 fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<Started> {
+    if let Some(f) = &e.node
+        && !lost_fences(db, [f])?.is_empty()
+    {
+        return Err(lease_lost(f));
+    }
     if let Some(existing) = colliding(db, e)? {
         return existing_or_taken(existing, e);
     }
@@ -1071,8 +1186,8 @@ fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<St
     let inserted = db.row(
         concat!(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
-             version, snapshot, lease_until_millis, revision_id, version_arn, alias_arn) \
-             VALUES ($1, $2, $3, 'RUNNING', $4, $5, 1, $6, 0, $7, $8, $9) \
+             version, snapshot, lease_until_millis, revision_id, version_arn, alias_arn, owner) \
+             VALUES ($1, $2, $3, 'RUNNING', $4, $5, 1, $6, 0, $7, $8, $9, $10) \
              ON CONFLICT DO NOTHING RETURNING ",
             execution_columns!()
         ),
@@ -1086,6 +1201,7 @@ fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<St
             &e.revision_id,
             &e.version_arn,
             &e.alias_arn,
+            &e.node.as_ref().map(|f| f.node.as_str()),
         ],
         execution_row,
     )?;
@@ -1098,7 +1214,12 @@ fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<St
     let Some(first) = &e.first else {
         return Ok(Started::Created(record));
     };
-    commit_one(db, &e.arn, 1, first)?;
+    // The owner is set already (the fence was checked above).
+    let first = Transition {
+        node: None,
+        ..first.clone()
+    };
+    commit_one(db, &e.arn, 1, &first)?;
     let stored = db
         .row(
             concat!(
@@ -1140,6 +1261,10 @@ fn start_all_at_once<C: GenericClient>(
         if !fresh || !e.first.as_ref().is_none_or(plain) {
             return Ok(None);
         }
+    }
+    // A lost fence: each start goes on its own (and is refused).
+    if !lost_fences(db, executions.iter().filter_map(|e| e.node.as_ref()))?.is_empty() {
+        return Ok(None);
     }
     let arns: Vec<&str> = executions.iter().map(|e| e.arn.as_str()).collect();
     let machines: Vec<&str> = executions
@@ -1230,17 +1355,27 @@ fn insert_all<C: GenericClient>(
         .map(|e| e.version_arn.as_deref())
         .collect();
     let alias_arns: Vec<Option<&str>> = executions.iter().map(|e| e.alias_arn.as_deref()).collect();
+    let owners: Vec<Option<&str>> = executions
+        .iter()
+        .map(|e| {
+            e.node
+                .as_ref()
+                .filter(|_| !ended(e))
+                .map(|f| f.node.as_str())
+        })
+        .collect();
     let rows = db.query(
         concat!(
             "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, \
              cause, start_millis, stop_millis, version, snapshot, lease_until_millis, \
-             revision_id, version_arn, alias_arn) \
+             revision_id, version_arn, alias_arn, owner) \
              SELECT u.arn, u.m, u.name, u.status, u.input, u.output, u.error, u.cause, u.start, \
-             u.stop, u.version, u.snapshot, 0, u.revision, u.version_arn, u.alias_arn FROM \
-             UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], \
-             $7::TEXT[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[], $11::BIGINT[], $12::BYTEA[], \
-             $13::TEXT[], $14::TEXT[], $15::TEXT[]) AS u (arn, m, name, status, input, output, \
-             error, cause, start, stop, version, snapshot, revision, version_arn, alias_arn) \
+             u.stop, u.version, u.snapshot, 0, u.revision, u.version_arn, u.alias_arn, u.owner \
+             FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+             $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[], $11::BIGINT[], \
+             $12::BYTEA[], $13::TEXT[], $14::TEXT[], $15::TEXT[], $16::TEXT[]) AS u (arn, m, \
+             name, status, input, output, error, cause, start, stop, version, snapshot, \
+             revision, version_arn, alias_arn, owner) \
              ON CONFLICT DO NOTHING RETURNING ",
             execution_columns!()
         ),
@@ -1260,6 +1395,7 @@ fn insert_all<C: GenericClient>(
             &revisions,
             &version_arns,
             &alias_arns,
+            &owners,
         ],
     )?;
     let mut by_arn: HashMap<String, ExecutionRecord> = HashMap::with_capacity(rows.len());
@@ -1350,6 +1486,7 @@ fn insert_all<C: GenericClient>(
                 &k_worker,
             ],
         )?;
+        db.execute(NOTIFY_TASKS, &[&k_resource])?;
     }
     executions
         .iter()
@@ -1485,17 +1622,24 @@ impl Store for PostgresStore {
     }
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
-        self.in_transaction(|db| start_in(db, e))
+        let started = self.in_transaction(|db| start_in(db, e))?;
+        if let (Started::Created(_), Some(first)) = (&started, &e.first) {
+            self.listeners
+                .tell(first.tasks_added.iter().map(|t| t.resource.as_str()));
+        }
+        Ok(started)
     }
 
     fn start_executions(&self, executions: &[NewExecution]) -> Result<Vec<Result<Started>>> {
         if executions.is_empty() {
             return Ok(Vec::new());
         }
-        self.in_transaction(|db| match start_all_at_once(db, executions)? {
+        let results = self.in_transaction(|db| match start_all_at_once(db, executions)? {
             Some(started) => Ok(started),
             None => each_in_savepoint(db, executions, start_in),
-        })
+        })?;
+        self.listeners.tell(started_resources(executions, &results));
+        Ok(results)
     }
 
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
@@ -1585,65 +1729,148 @@ impl Store for PostgresStore {
         let mut order: Vec<usize> = (0..batch.len()).collect();
         order.sort_by(|&a, &b| batch[a].execution_arn.cmp(&batch[b].execution_arn));
         let sorted = self.in_transaction(|db| {
+            let lost = lost_fences(db, batch.iter().filter_map(|t| t.node.as_ref()))?;
             each_in_savepoint(db, order.iter().map(|&i| &batch[i]), |db, t| {
-                commit_one(db, &t.execution_arn, t.expected_version, t)
+                match &t.node {
+                    Some(f) if lost.contains(f) => Err(lease_lost(f)),
+                    _ => commit_one(db, &t.execution_arn, t.expected_version, t),
+                }
             })
         })?;
         let mut results: Vec<Option<Result<u64>>> = (0..batch.len()).map(|_| None).collect();
         for (i, r) in order.into_iter().zip(sorted) {
             results[i] = Some(r);
         }
-        results
+        let results = results
             .into_iter()
             .map(|r| r.ok_or_else(|| StoreError::Backend("a transition got no result".into())))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        self.listeners.tell(added_resources(batch, &results));
+        Ok(results)
     }
 
-    fn claim_executions(
-        &self,
-        node: &str,
-        now_millis: i64,
-        lease_until_millis: i64,
-        limit: usize,
-    ) -> Result<Vec<ExecutionRecord>> {
-        // SKIP LOCKED: rows another node is claiming (or committing) right now are not
-        // candidates; the rest are re-checked after locking, so none is claimed twice.
+    fn join_node(&self, node: &str, _now: i64, lease_until_millis: i64) -> Result<NodeFence> {
+        self.in_transaction(|db| {
+            let generation: i64 = db
+                .query_one(
+                    "INSERT INTO nodes (node, generation, lease_until_millis) VALUES ($1, 1, $2) \
+                     ON CONFLICT (node) DO UPDATE SET generation = nodes.generation + 1, \
+                     lease_until_millis = EXCLUDED.lease_until_millis RETURNING generation",
+                    &[&node, &lease_until_millis],
+                )
+                .and_then(|r| get(&r, 0))?;
+            db.execute(
+                "UPDATE executions SET owner = $1 WHERE status = 'RUNNING' AND owner IS NULL",
+                &[&node],
+            )?;
+            Ok(NodeFence {
+                node: node.to_string(),
+                generation: to_u64(generation),
+            })
+        })
+    }
+
+    fn renew_node(&self, fence: &NodeFence, lease_until_millis: i64) -> Result<bool> {
+        let n = self.with(|db| {
+            db.execute(
+                "UPDATE nodes SET lease_until_millis = $3 WHERE node = $1 AND generation = $2",
+                &[&fence.node, &to_i64(fence.generation), &lease_until_millis],
+            )
+        })?;
+        Ok(n == 1)
+    }
+
+    fn expired_nodes(&self, now_millis: i64) -> Result<Vec<NodeFence>> {
         self.with(|db| {
             db.rows(
-                concat!(
-                    "WITH candidates (claimed) AS (SELECT arn FROM executions \
-                     WHERE status = 'RUNNING' \
-                     AND (owner IS NULL OR owner = $1 OR lease_until_millis <= $3) \
-                     LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                     UPDATE executions SET owner = $1, lease_until_millis = $2 \
-                     FROM candidates WHERE arn = candidates.claimed RETURNING ",
-                    execution_columns!()
-                ),
-                &[&node, &lease_until_millis, &now_millis, &sql_limit(limit)],
-                execution_row,
+                "SELECT node, generation FROM nodes \
+                 WHERE lease_until_millis > 0 AND lease_until_millis < $1 ORDER BY node",
+                &[&now_millis],
+                |r| {
+                    Ok(NodeFence {
+                        node: get(r, 0)?,
+                        generation: to_u64(get(r, 1)?),
+                    })
+                },
             )
         })
     }
 
-    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize> {
-        let n = self.with(|db| {
-            db.execute(
-                "UPDATE executions SET lease_until_millis = $2 \
-                 WHERE owner = $1 AND lease_until_millis > $3",
-                &[&node, &lease_until_millis, &now_millis],
-            )
-        })?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    fn take_over(
+        &self,
+        dead: &NodeFence,
+        by: &NodeFence,
+        now_millis: i64,
+    ) -> Result<Option<TakeOver>> {
+        self.in_transaction(|db| {
+            if !lost_fences(db, [by])?.is_empty() {
+                return Err(lease_lost(by));
+            }
+            // Waits for the dead node's commits in flight (they hold its row FOR SHARE); once
+            // bumped, none of its generation commits again.
+            let taken = db.execute(
+                "UPDATE nodes SET generation = generation + 1, lease_until_millis = 0 \
+                 WHERE node = $1 AND generation = $2 AND lease_until_millis > 0 \
+                 AND lease_until_millis < $3",
+                &[&dead.node, &to_i64(dead.generation), &now_millis],
+            )?;
+            if taken == 0 {
+                return Ok(None);
+            }
+            let mut executions = db.rows(
+                "UPDATE executions SET owner = $2 WHERE status = 'RUNNING' AND owner = $1 \
+                 RETURNING arn",
+                &[&dead.node, &by.node],
+                |r| get::<String>(r, 0),
+            )?;
+            executions.sort();
+            let tasks = db.rows(
+                concat!(
+                    "SELECT ",
+                    task_columns!(),
+                    " FROM tasks WHERE execution_arn = ANY($1) ORDER BY token"
+                ),
+                &[&executions],
+                task_row,
+            )?;
+            Ok(Some(TakeOver { executions, tasks }))
+        })
     }
 
-    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>> {
-        self.with(|db| {
-            db.rows(
+    fn due_timers(
+        &self,
+        owner: Option<&str>,
+        until_millis: i64,
+        limit: usize,
+    ) -> Result<Vec<TimerRecord>> {
+        self.with(|db| match owner {
+            None => db.rows(
                 "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
                  WHERE fire_at_millis <= $1 ORDER BY fire_at_millis, execution_arn, timer_id \
                  LIMIT $2",
                 &[&until_millis, &sql_limit(limit)],
                 timer_row,
+            ),
+            Some(owner) => db.rows(
+                "SELECT t.execution_arn, t.timer_id, t.fire_at_millis FROM timers t \
+                 JOIN executions e ON e.arn = t.execution_arn \
+                 WHERE t.fire_at_millis <= $1 AND e.owner = $3 AND e.status = 'RUNNING' \
+                 ORDER BY t.fire_at_millis, t.execution_arn, t.timer_id LIMIT $2",
+                &[&until_millis, &sql_limit(limit), &owner],
+                timer_row,
+            ),
+        })
+    }
+
+    fn next_timer(&self, owner: Option<&str>, after_millis: i64) -> Result<Option<i64>> {
+        self.with(|db| {
+            db.row(
+                "SELECT t.fire_at_millis FROM timers t \
+                 WHERE t.fire_at_millis > $1 AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 \
+                 FROM executions e WHERE e.arn = t.execution_arn AND e.owner = $2::TEXT \
+                 AND e.status = 'RUNNING')) ORDER BY t.fire_at_millis LIMIT 1",
+                &[&after_millis, &owner],
+                |r| get::<i64>(r, 0),
             )
         })
     }
@@ -1658,15 +1885,17 @@ impl Store for PostgresStore {
         })
     }
 
-    fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>> {
+    fn pending_tasks(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<TaskRecord>> {
         self.with(|db| {
             db.rows(
                 concat!(
                     "SELECT ",
                     task_columns!(),
-                    " FROM tasks WHERE token > $1 ORDER BY token LIMIT $2"
+                    " FROM tasks WHERE token > $1 AND ($3::TEXT IS NULL OR EXISTS (SELECT 1 \
+                     FROM executions e WHERE e.arn = tasks.execution_arn \
+                     AND e.owner = $3::TEXT AND e.status = 'RUNNING')) ORDER BY token LIMIT $2"
                 ),
-                &[&page.after.unwrap_or(""), &sql_limit(page.limit)],
+                &[&page.after.unwrap_or(""), &sql_limit(page.limit), &owner],
                 task_row,
             )
         })
@@ -1688,6 +1917,16 @@ impl Store for PostgresStore {
                 task_row,
             )
         })
+    }
+
+    fn watch_tasks(&self, listener: TaskListener) {
+        self.listeners.add(listener);
+        if !self
+            .listening
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            self.listen();
+        }
     }
 
     fn publish_version(

@@ -55,6 +55,12 @@ CREATE TABLE IF NOT EXISTS revisions (
     PRIMARY KEY (arn, revision_id)
 );
 CREATE INDEX IF NOT EXISTS executions_running ON executions (status, lease_until_millis);
+CREATE INDEX IF NOT EXISTS executions_owned ON executions (owner) WHERE status = 'RUNNING';
+CREATE TABLE IF NOT EXISTS nodes (
+    node TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    lease_until_millis INTEGER NOT NULL
+);
 CREATE INDEX IF NOT EXISTS executions_recent ON executions (state_machine_arn, start_millis, arn);
 CREATE TABLE IF NOT EXISTS history (
     execution_arn TEXT NOT NULL,
@@ -186,6 +192,7 @@ fn map_run_execution_row(r: &Row<'_>) -> rusqlite::Result<MapRunExecutionRecord>
 /// The SQLite backend.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    listeners: Listeners,
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -217,7 +224,7 @@ const MACHINE_COLUMNS: &str =
     "arn, name, definition, role_arn, workflow_type, created_millis, revision_id, config";
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, name, status, input, output, error, \
-     cause, start_millis, stop_millis, version, snapshot, owner, lease_until_millis, revision_id, \
+     cause, start_millis, stop_millis, version, snapshot, owner, revision_id, \
      version_arn, alias_arn, redrive_count, redrive_millis";
 
 fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
@@ -236,12 +243,11 @@ fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
         version: to_u64(r.get(10)?),
         snapshot: r.get(11)?,
         owner: r.get(12)?,
-        lease_until_millis: r.get(13)?,
-        revision_id: r.get(14)?,
-        version_arn: r.get(15)?,
-        alias_arn: r.get(16)?,
-        redrive_count: to_u64(r.get(17)?),
-        redrive_millis: r.get(18)?,
+        revision_id: r.get(13)?,
+        version_arn: r.get(14)?,
+        alias_arn: r.get(15)?,
+        redrive_count: to_u64(r.get(16)?),
+        redrive_millis: r.get(17)?,
     })
 }
 
@@ -287,6 +293,7 @@ impl SqliteStore {
         migrate(&conn).map_err(backend)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
+            listeners: Listeners::default(),
         })
     }
 
@@ -297,7 +304,29 @@ impl SqliteStore {
     }
 }
 
+/// Whether `fence` is its node's current generation.
+fn fence_holds(conn: &Connection, fence: Option<&NodeFence>) -> Result<()> {
+    let Some(f) = fence else { return Ok(()) };
+    let generation: Option<i64> = conn
+        .prepare_cached("SELECT generation FROM nodes WHERE node = ?1")
+        .and_then(|mut s| s.query_row(params![f.node], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    if generation.map(to_u64) == Some(f.generation) {
+        Ok(())
+    } else {
+        Err(StoreError::LeaseLost {
+            node: f.node.clone(),
+            generation: f.generation,
+        })
+    }
+}
+
+/// Whether a running execution is `owner`'s (every one when `owner` is `None`), in SQL.
+const OWNED: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM executions e \
+     WHERE e.arn = execution_arn AND e.owner = ?1 AND e.status = 'RUNNING'))";
+
 fn check(conn: &Connection, t: &Transition) -> Result<()> {
+    fence_holds(conn, t.node.as_ref())?;
     let version: Option<i64> = conn
         .prepare_cached("SELECT version FROM executions WHERE arn = ?1")
         .and_then(|mut s| {
@@ -445,8 +474,7 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
             conn.prepare_cached(
                 "UPDATE executions SET version = version + 1, snapshot = ?2, status = ?3, \
                  output = ?4, error = ?5, cause = ?6, stop_millis = ?7, \
-                 owner = CASE WHEN ?8 THEN NULL ELSE owner END, \
-                 lease_until_millis = CASE WHEN ?8 THEN 0 ELSE lease_until_millis END \
+                 owner = CASE WHEN ?8 THEN NULL ELSE owner END \
                  WHERE arn = ?1",
             )?
             .execute(params![
@@ -479,6 +507,12 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
              stop_millis = CASE WHEN ?4 THEN NULL ELSE stop_millis END WHERE arn = ?1",
         )?
         .execute(params![arn, to_i64(r.count), r.millis, t.status.is_none()])?;
+    }
+    if let Some(f) = &t.node {
+        conn.prepare_cached(
+            "UPDATE executions SET owner = ?2 WHERE arn = ?1 AND status = 'RUNNING'",
+        )?
+        .execute(params![arn, f.node])?;
     }
     let version: i64 = conn
         .prepare_cached("SELECT version FROM executions WHERE arn = ?1")?
@@ -605,6 +639,7 @@ fn keep_revision(tx: &Connection, arn: &str) -> Result<()> {
 
 /// Stores a new execution (and its first step) inside the caller's transaction.
 fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
+    fence_holds(tx, e.node.as_ref())?;
     let existing = tx
         .query_row(
             &format!(
@@ -628,8 +663,8 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
     }
     tx.prepare_cached(
         "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
-         version, snapshot, lease_until_millis, revision_id, version_arn, alias_arn) \
-         VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0, ?7, ?8, ?9)",
+         version, snapshot, lease_until_millis, revision_id, version_arn, alias_arn, owner) \
+         VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0, ?7, ?8, ?9, ?10)",
     )
     .and_then(|mut st| {
         st.execute(params![
@@ -641,14 +676,17 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
             e.snapshot,
             e.revision_id,
             e.version_arn,
-            e.alias_arn
+            e.alias_arn,
+            e.node.as_ref().map(|f| f.node.as_str())
         ])
     })
     .map_err(backend)?;
     if let Some(first) = &e.first {
+        // The start checked the fence already.
         let first = Transition {
             execution_arn: e.arn.clone(),
             expected_version: 1,
+            node: None,
             ..first.clone()
         };
         check(tx, &first)?;
@@ -785,6 +823,11 @@ impl Store for SqliteStore {
             .map_err(backend)?;
         let started = start_in(&tx, e)?;
         tx.commit().map_err(backend)?;
+        drop(conn);
+        if let (Started::Created(_), Some(first)) = (&started, &e.first) {
+            self.listeners
+                .tell(first.tasks_added.iter().map(|t| t.resource.as_str()));
+        }
         Ok(started)
     }
 
@@ -815,6 +858,8 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(backend)?;
+        drop(conn);
+        self.listeners.tell(started_resources(executions, &results));
         Ok(results)
     }
 
@@ -897,60 +942,132 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(backend)?;
+        drop(conn);
+        self.listeners.tell(added_resources(batch, &results));
         Ok(results)
     }
 
-    fn claim_executions(
-        &self,
-        node: &str,
-        now_millis: i64,
-        lease_until_millis: i64,
-        limit: usize,
-    ) -> Result<Vec<ExecutionRecord>> {
+    fn join_node(&self, node: &str, _now: i64, lease_until_millis: i64) -> Result<NodeFence> {
         let mut conn = self.conn()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let claimed = {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "UPDATE executions SET owner = ?1, lease_until_millis = ?2 \
-                     WHERE arn IN (SELECT arn FROM executions WHERE status = 'RUNNING' \
-                     AND (owner IS NULL OR owner = ?1 OR lease_until_millis <= ?3) LIMIT ?4) \
-                     RETURNING {EXECUTION_COLUMNS}"
-                ))
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(
-                    params![node, lease_until_millis, now_millis, to_i64(limit as u64)],
-                    execution_row,
-                )
-                .map_err(backend)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(backend)?
-        };
-        tx.commit().map_err(backend)?;
-        Ok(claimed)
-    }
-
-    fn renew_leases(&self, node: &str, now_millis: i64, lease_until_millis: i64) -> Result<usize> {
-        self.conn()?
-            .execute(
-                "UPDATE executions SET lease_until_millis = ?2 \
-                 WHERE owner = ?1 AND lease_until_millis > ?3",
-                params![node, lease_until_millis, now_millis],
+        let generation: i64 = tx
+            .query_row(
+                "INSERT INTO nodes (node, generation, lease_until_millis) VALUES (?1, 1, ?2) \
+                 ON CONFLICT (node) DO UPDATE SET generation = generation + 1, \
+                 lease_until_millis = excluded.lease_until_millis RETURNING generation",
+                params![node, lease_until_millis],
+                |r| r.get(0),
             )
-            .map_err(backend)
+            .map_err(backend)?;
+        tx.execute(
+            "UPDATE executions SET owner = ?1 WHERE status = 'RUNNING' AND owner IS NULL",
+            params![node],
+        )
+        .map_err(backend)?;
+        tx.commit().map_err(backend)?;
+        Ok(NodeFence {
+            node: node.to_string(),
+            generation: to_u64(generation),
+        })
     }
 
-    fn due_timers(&self, until_millis: i64, limit: usize) -> Result<Vec<TimerRecord>> {
+    fn renew_node(&self, fence: &NodeFence, lease_until_millis: i64) -> Result<bool> {
+        let n = self
+            .conn()?
+            .prepare_cached(
+                "UPDATE nodes SET lease_until_millis = ?3 WHERE node = ?1 AND generation = ?2",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    fence.node,
+                    to_i64(fence.generation),
+                    lease_until_millis
+                ])
+            })
+            .map_err(backend)?;
+        Ok(n == 1)
+    }
+
+    fn expired_nodes(&self, now_millis: i64) -> Result<Vec<NodeFence>> {
         let conn = self.conn()?;
         all_rows(
             &conn,
-            "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
-                 WHERE fire_at_millis <= ?1 ORDER BY fire_at_millis, execution_arn, timer_id \
-                 LIMIT ?2",
-            params![until_millis, to_i64(limit as u64)],
+            "SELECT node, generation FROM nodes \
+             WHERE lease_until_millis > 0 AND lease_until_millis < ?1 ORDER BY node",
+            params![now_millis],
+            |r| {
+                Ok(NodeFence {
+                    node: r.get(0)?,
+                    generation: to_u64(r.get(1)?),
+                })
+            },
+        )
+    }
+
+    fn take_over(
+        &self,
+        dead: &NodeFence,
+        by: &NodeFence,
+        now_millis: i64,
+    ) -> Result<Option<TakeOver>> {
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        fence_holds(&tx, Some(by))?;
+        let taken = tx
+            .execute(
+                "UPDATE nodes SET generation = generation + 1, lease_until_millis = 0 \
+                 WHERE node = ?1 AND generation = ?2 AND lease_until_millis > 0 \
+                 AND lease_until_millis < ?3",
+                params![dead.node, to_i64(dead.generation), now_millis],
+            )
+            .map_err(backend)?;
+        if taken == 0 {
+            return Ok(None);
+        }
+        let mut executions = all_rows(
+            &tx,
+            "UPDATE executions SET owner = ?2 WHERE status = 'RUNNING' AND owner = ?1 \
+             RETURNING arn",
+            params![dead.node, by.node],
+            |r| r.get::<_, String>(0),
+        )?;
+        executions.sort();
+        let tasks = all_rows(
+            &tx,
+            &format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE execution_arn IN \
+                 (SELECT arn FROM executions WHERE status = 'RUNNING' AND owner = ?1) \
+                 ORDER BY token"
+            ),
+            params![by.node],
+            task_row,
+        )?
+        .into_iter()
+        .filter(|t| executions.binary_search(&t.execution_arn).is_ok())
+        .collect();
+        tx.commit().map_err(backend)?;
+        Ok(Some(TakeOver { executions, tasks }))
+    }
+
+    fn due_timers(
+        &self,
+        owner: Option<&str>,
+        until_millis: i64,
+        limit: usize,
+    ) -> Result<Vec<TimerRecord>> {
+        let conn = self.conn()?;
+        all_rows(
+            &conn,
+            &format!(
+                "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
+                 WHERE fire_at_millis <= ?2 AND {OWNED} \
+                 ORDER BY fire_at_millis, execution_arn, timer_id LIMIT ?3"
+            ),
+            params![owner, until_millis, to_i64(limit as u64)],
             |r| {
                 Ok(TimerRecord {
                     execution_arn: r.get(0)?,
@@ -959,6 +1076,21 @@ impl Store for SqliteStore {
                 })
             },
         )
+    }
+
+    fn next_timer(&self, owner: Option<&str>, after_millis: i64) -> Result<Option<i64>> {
+        let conn = self.conn()?;
+        Ok(all_rows(
+            &conn,
+            &format!(
+                "SELECT fire_at_millis FROM timers WHERE fire_at_millis > ?2 AND {OWNED} \
+                 ORDER BY fire_at_millis LIMIT 1"
+            ),
+            params![owner, after_millis],
+            |r| r.get::<_, i64>(0),
+        )?
+        .into_iter()
+        .next())
     }
 
     fn get_task(&self, token: &str) -> Result<Option<TaskRecord>> {
@@ -972,12 +1104,15 @@ impl Store for SqliteStore {
             .map_err(backend)
     }
 
-    fn pending_tasks(&self, page: Page<'_>) -> Result<Vec<TaskRecord>> {
+    fn pending_tasks(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<TaskRecord>> {
         let conn = self.conn()?;
         all_rows(
             &conn,
-            &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?1 ORDER BY token LIMIT ?2"),
-            params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
+            &format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?2 AND {OWNED} \
+                 ORDER BY token LIMIT ?3"
+            ),
+            params![owner, page.after.unwrap_or(""), to_i64(page.limit as u64)],
             task_row,
         )
     }
@@ -995,6 +1130,10 @@ impl Store for SqliteStore {
             )
             .optional()
             .map_err(backend)
+    }
+
+    fn watch_tasks(&self, listener: TaskListener) {
+        self.listeners.add(listener);
     }
 
     fn enqueue_express(&self, starts: &[ExpressStart]) -> Result<()> {

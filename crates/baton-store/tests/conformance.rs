@@ -3,6 +3,7 @@
 
 use baton_store::*;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 fn machine(name: &str) -> StateMachineRecord {
     StateMachineRecord {
@@ -31,6 +32,7 @@ fn new_execution(name: &str, input: &str) -> NewExecution {
         start_millis: 2_000,
         snapshot: vec![0],
         first: None,
+        node: None,
     }
 }
 
@@ -242,14 +244,9 @@ fn endings(store: &dyn Store) {
     assert_eq!(stored.status, ExecutionStatus::Succeeded);
     assert_eq!(stored.output.as_deref(), Some(r#"{"ok":true}"#));
     assert_eq!(stored.stop_millis, Some(3_000));
-    // An ended execution keeps no timers and is never claimed.
-    assert!(store.due_timers(i64::MAX, 10).unwrap().is_empty());
-    assert!(
-        store
-            .claim_executions("n1", 0, 10_000, 10)
-            .unwrap()
-            .is_empty()
-    );
+    // An ended execution keeps no timers and no owner.
+    assert!(store.due_timers(None, i64::MAX, 10).unwrap().is_empty());
+    assert_eq!(stored.owner, None);
     let succeeded = store
         .list_executions(
             SM,
@@ -278,11 +275,11 @@ fn timers(store: &dyn Store) {
     t.timers_set = vec![timer(&b.arn, 7, 200)];
     one(store, t).unwrap();
     assert_eq!(
-        store.due_timers(250, 10).unwrap(),
+        store.due_timers(None, 250, 10).unwrap(),
         vec![timer(&a.arn, 2, 100), timer(&b.arn, 7, 200)]
     );
     assert_eq!(
-        store.due_timers(1_000, 1).unwrap(),
+        store.due_timers(None, 1_000, 1).unwrap(),
         vec![timer(&a.arn, 2, 100)]
     );
     let mut t = step(&a.arn, 2, vec![]);
@@ -291,7 +288,7 @@ fn timers(store: &dyn Store) {
     t.timers_set = vec![timer(&a.arn, 1, 50)];
     one(store, t).unwrap();
     assert_eq!(
-        store.due_timers(1_000, 10).unwrap(),
+        store.due_timers(None, 1_000, 10).unwrap(),
         vec![timer(&a.arn, 1, 50), timer(&b.arn, 7, 200)]
     );
 }
@@ -319,20 +316,26 @@ fn tasks(store: &dyn Store) {
         Err(StoreError::AlreadyExists(_))
     ));
     let pending = store
-        .pending_tasks(Page {
-            after: None,
-            limit: 10,
-        })
+        .pending_tasks(
+            None,
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
         .unwrap();
     assert_eq!(
         pending.iter().map(|t| t.token.as_str()).collect::<Vec<_>>(),
         ["t1", "t2"]
     );
     let after = store
-        .pending_tasks(Page {
-            after: Some("t1"),
-            limit: 10,
-        })
+        .pending_tasks(
+            None,
+            Page {
+                after: Some("t1"),
+                limit: 10,
+            },
+        )
         .unwrap();
     assert_eq!(after.len(), 1);
     let resource = "arn:aws:states:us-east-1:123456789012:activity:act";
@@ -473,7 +476,7 @@ fn batched_starts_with_first_steps(store: &dyn Store) {
         (last.status, last.output.as_deref(), last.stop_millis),
         (ExecutionStatus::Succeeded, Some("1"), Some(2_500))
     );
-    assert_eq!(store.due_timers(i64::MAX, 10).unwrap().len(), 4);
+    assert_eq!(store.due_timers(None, i64::MAX, 10).unwrap().len(), 4);
     let task = store.get_task("token-b1").unwrap().unwrap();
     assert_eq!(
         (task.execution_arn, task.task_id),
@@ -486,41 +489,190 @@ fn batched_starts_with_first_steps(store: &dyn Store) {
     assert_eq!(store.history(&batch[0].arn, 0, 10).unwrap().len(), 2);
 }
 
+fn timer_at(id: u64, at: i64) -> TimerRecord {
+    TimerRecord {
+        execution_arn: String::new(),
+        timer_id: id,
+        fire_at_millis: at,
+    }
+}
+
+fn owner_of(store: &dyn Store, arn: &str) -> Option<String> {
+    store.get_execution(arn).unwrap().unwrap().owner
+}
+
 fn leases(store: &dyn Store) {
-    started(store, "a");
-    started(store, "b");
-    let mine = store.claim_executions("n1", 1_000, 5_000, 10).unwrap();
-    assert_eq!(mine.len(), 2);
-    assert!(mine.iter().all(|e| e.owner.as_deref() == Some("n1")));
-    // Held by n1 until 5,000: n2 gets nothing before then.
+    // Started before any node joined: nobody's, until a node joins.
+    let a = started(store, "a");
+    assert_eq!(a.owner, None);
+    let n1 = store.join_node("n1", 1_000, 5_000).unwrap();
+    assert_eq!(n1.generation, 1);
+    assert_eq!(owner_of(store, &a.arn).as_deref(), Some("n1"));
+    let n2 = store.join_node("n2", 1_000, 5_000).unwrap();
+    // A start names its node, which owns the execution.
+    let mut b = new_execution("b", "{}");
+    b.node = Some(n2.clone());
+    let Started::Created(b) = store.start_execution(&b).unwrap() else {
+        panic!("b existed")
+    };
+    assert_eq!(b.owner.as_deref(), Some("n2"));
+    // Timers and tasks are read per owner.
+    let mut ta = step(&a.arn, 1, vec![event(1, "ExecutionStarted")]);
+    ta.timers_set = vec![timer_at(1, 3_000)];
+    ta.node = Some(n1.clone());
+    one(store, ta).unwrap();
+    let mut tb = step(&b.arn, 1, vec![event(1, "ExecutionStarted")]);
+    tb.timers_set = vec![timer_at(1, 4_000)];
+    tb.tasks_added = vec![TaskRecord {
+        token: "token-b".into(),
+        execution_arn: b.arn.clone(),
+        task_id: 1,
+        resource: "arn:aws:states:us-east-1:123456789012:activity:x".into(),
+        input: "{}".into(),
+        created_millis: 2_000,
+        worker: None,
+    }];
+    tb.node = Some(n2.clone());
+    one(store, tb).unwrap();
+    let arns = |timers: Vec<TimerRecord>| -> Vec<String> {
+        timers.into_iter().map(|t| t.execution_arn).collect()
+    };
+    assert_eq!(
+        arns(store.due_timers(Some("n1"), i64::MAX, 10).unwrap()),
+        std::slice::from_ref(&a.arn)
+    );
+    assert_eq!(
+        arns(store.due_timers(Some("n2"), i64::MAX, 10).unwrap()),
+        std::slice::from_ref(&b.arn)
+    );
+    assert_eq!(store.due_timers(None, i64::MAX, 10).unwrap().len(), 2);
     assert!(
         store
-            .claim_executions("n2", 2_000, 6_000, 10)
+            .due_timers(Some("n3"), i64::MAX, 10)
             .unwrap()
             .is_empty()
     );
-    assert_eq!(store.renew_leases("n1", 4_000, 9_000).unwrap(), 2);
+    assert_eq!(store.next_timer(Some("n1"), 0).unwrap(), Some(3_000));
+    assert_eq!(store.next_timer(Some("n1"), 3_000).unwrap(), None);
+    assert_eq!(store.next_timer(None, 3_000).unwrap(), Some(4_000));
+    let all = Page {
+        after: None,
+        limit: 10,
+    };
+    assert!(store.pending_tasks(Some("n1"), all).unwrap().is_empty());
+    assert_eq!(store.pending_tasks(Some("n2"), all).unwrap().len(), 1);
+    assert_eq!(store.pending_tasks(None, all).unwrap().len(), 1);
+    // A node committing a step takes the execution on.
+    let mut moved = step(&a.arn, 2, vec![event(2, "PassStateEntered")]);
+    moved.node = Some(n2.clone());
+    one(store, moved).unwrap();
+    assert_eq!(owner_of(store, &a.arn).as_deref(), Some("n2"));
+    assert_eq!(store.due_timers(Some("n2"), i64::MAX, 10).unwrap().len(), 2);
+    // n1 renews; n2's lease runs out at 5,000.
+    assert!(store.renew_node(&n1, 9_000).unwrap());
+    assert!(store.expired_nodes(5_000).unwrap().is_empty());
+    assert_eq!(
+        store.expired_nodes(6_000).unwrap(),
+        std::slice::from_ref(&n2)
+    );
+    // A live node is not taken over.
+    assert_eq!(store.take_over(&n1, &n2, 6_000).unwrap(), None);
+    let taken = store.take_over(&n2, &n1, 6_000).unwrap().unwrap();
+    let mut both = vec![a.arn.clone(), b.arn.clone()];
+    both.sort();
+    assert_eq!(taken.executions, both);
+    assert_eq!(
+        taken
+            .tasks
+            .iter()
+            .map(|t| t.token.as_str())
+            .collect::<Vec<_>>(),
+        ["token-b"]
+    );
+    assert_eq!(owner_of(store, &b.arn).as_deref(), Some("n1"));
+    // Once only, and n2 is no longer listed as expired.
+    assert_eq!(store.take_over(&n2, &n1, 6_000).unwrap(), None);
+    assert!(store.expired_nodes(7_000).unwrap().is_empty());
+    // n2's generation can no longer commit, start, renew or take over; nothing is written.
+    let mut stale = step(&b.arn, 2, vec![event(2, "PassStateEntered")]);
+    stale.node = Some(n2.clone());
+    assert_eq!(
+        one(store, stale),
+        Err(StoreError::LeaseLost {
+            node: "n2".into(),
+            generation: n2.generation,
+        })
+    );
+    assert_eq!(store.history(&b.arn, 0, 10).unwrap().len(), 1);
+    let mut late = new_execution("c", "{}");
+    late.node = Some(n2.clone());
+    assert!(matches!(
+        store.start_execution(&late),
+        Err(StoreError::LeaseLost { .. })
+    ));
+    assert!(store.get_execution(&late.arn).unwrap().is_none());
+    assert!(matches!(
+        store.start_executions(std::slice::from_ref(&late)).unwrap()[..],
+        [Err(StoreError::LeaseLost { .. })]
+    ));
+    assert!(store.get_execution(&late.arn).unwrap().is_none());
+    assert!(!store.renew_node(&n2, 20_000).unwrap());
+    assert!(matches!(
+        store.take_over(&n1, &n2, 30_000),
+        Err(StoreError::LeaseLost { .. })
+    ));
+    // Joining again gives a newer generation, which commits; the executions stay n1's.
+    let n2 = store.join_node("n2", 7_000, 12_000).unwrap();
+    assert_eq!(n2.generation, 3);
+    assert_eq!(owner_of(store, &b.arn).as_deref(), Some("n1"));
+    let mut again = step(&b.arn, 2, vec![event(2, "PassStateEntered")]);
+    again.node = Some(n2.clone());
+    one(store, again).unwrap();
+    assert_eq!(owner_of(store, &b.arn).as_deref(), Some("n2"));
+    // An ended execution has no owner.
+    let mut end = step(&b.arn, 3, vec![event(3, "ExecutionSucceeded")]);
+    end.node = Some(n2.clone());
+    end.status = Some(Ending {
+        status: ExecutionStatus::Succeeded,
+        output: Some("{}".into()),
+        error: None,
+        cause: None,
+        stop_millis: 8_000,
+    });
+    one(store, end).unwrap();
+    assert_eq!(owner_of(store, &b.arn), None);
+}
+
+/// A commit that adds a task tells the store's task listeners its resource.
+fn task_listeners(store: &dyn Store) {
+    let heard: Arc<Mutex<Vec<String>>> = Arc::default();
+    let h = Arc::clone(&heard);
+    store.watch_tasks(Arc::new(move |r: &str| {
+        h.lock().unwrap().push(r.to_string());
+    }));
+    let ex = started(store, "t");
+    let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
+    t.tasks_added = vec![TaskRecord {
+        token: "token-t".into(),
+        execution_arn: ex.arn.clone(),
+        task_id: 1,
+        resource: "arn:aws:states:us-east-1:123456789012:activity:heard".into(),
+        input: "{}".into(),
+        created_millis: 2_000,
+        worker: None,
+    }];
+    one(store, t).unwrap();
+    // PostgreSQL may also tell it again through LISTEN, a moment later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while heard.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert!(
-        store
-            .claim_executions("n2", 6_000, 10_000, 10)
+        heard
+            .lock()
             .unwrap()
-            .is_empty()
-    );
-    // After the lease runs out, n2 takes over, at most `limit` at a time.
-    assert_eq!(
-        store
-            .claim_executions("n2", 9_000, 12_000, 1)
-            .unwrap()
-            .len(),
-        1
-    );
-    assert_eq!(store.renew_leases("n1", 9_500, 15_000).unwrap(), 0);
-    assert_eq!(
-        store
-            .claim_executions("n2", 9_500, 12_000, 10)
-            .unwrap()
-            .len(),
-        2
+            .iter()
+            .any(|r| r.ends_with("activity:heard"))
     );
 }
 
@@ -814,10 +966,17 @@ fn redrives(store: &dyn Store) {
         (stored.redrive_count, stored.redrive_millis),
         (1, Some(4_000))
     );
-    assert_eq!(store.due_timers(i64::MAX, 10).unwrap().len(), 1);
+    assert_eq!(store.due_timers(None, i64::MAX, 10).unwrap().len(), 1);
+    // Running again: a node joining adopts it.
+    store.join_node("n1", 0, 10_000).unwrap();
     assert_eq!(
-        store.claim_executions("n1", 0, 10_000, 10).unwrap().len(),
-        1
+        store
+            .get_execution(&ex.arn)
+            .unwrap()
+            .unwrap()
+            .owner
+            .as_deref(),
+        Some("n1")
     );
     // Redriven and failed again in one step.
     let mut fail = step(&ex.arn, 3, vec![event(3, "ExecutionFailed")]);
@@ -1010,6 +1169,12 @@ macro_rules! suite {
             }
 
             #[test]
+            fn task_listeners() {
+                let Some(store) = $make else { return };
+                super::task_listeners(&*store);
+            }
+
+            #[test]
             fn versions_and_aliases() {
                 let Some(store) = $make else { return };
                 super::versions_and_aliases(&*store);
@@ -1129,7 +1294,7 @@ fn sqlite_file_survives_reopening() {
         let ex = store.get_execution(&arn).unwrap().unwrap();
         assert_eq!((ex.version, ex.snapshot), (2, vec![2]));
         assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 1);
-        assert_eq!(store.due_timers(100, 10).unwrap().len(), 1);
+        assert_eq!(store.due_timers(None, 100, 10).unwrap().len(), 1);
     }
     if let Some(dir) = path.parent() {
         let _ = std::fs::remove_dir_all(dir);
@@ -1305,7 +1470,7 @@ fn postgres_survives_reopening() {
         let ex = store.get_execution(&arn).unwrap().unwrap();
         assert_eq!((ex.version, ex.snapshot), (2, vec![2]));
         assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 1);
-        assert_eq!(store.due_timers(100, 10).unwrap().len(), 1);
+        assert_eq!(store.due_timers(None, 100, 10).unwrap().len(), 1);
         // And it goes on working.
         assert_eq!(
             one(&store, step(&arn, 2, vec![event(2, "PassStateEntered")])),
@@ -1339,66 +1504,103 @@ fn postgres_concurrent_migrations() {
     assert!(stores[3].get_state_machine(SM).unwrap().is_some());
 }
 
-/// Two nodes (two stores, two pools) claiming at once on one database never both get the
-/// same execution while its lease runs.
+/// Two nodes (two stores, two pools) taking over a dead node at once: exactly one gets its
+/// executions, all of them, and the dead node's generation commits nothing afterwards.
 #[test]
-fn postgres_concurrent_claims_are_disjoint() {
-    use std::collections::BTreeSet;
+fn postgres_concurrent_take_overs_are_exclusive() {
     use std::sync::Barrier;
-    let Some(schema) = PgSchema::new("claims") else {
+    let Some(schema) = PgSchema::new("takeover") else {
         return;
     };
     let nodes = [schema.open(), schema.open()];
+    let dead = nodes[0].join_node("dead", 0, 1_000).unwrap();
     let executions: Vec<NewExecution> = (0..200)
-        .map(|i| new_execution(&format!("e{i:03}"), "{}"))
+        .map(|i| {
+            let mut e = new_execution(&format!("e{i:03}"), "{}");
+            e.node = Some(dead.clone());
+            e
+        })
         .collect();
     for r in nodes[0].start_executions(&executions).unwrap() {
         assert!(matches!(r, Ok(Started::Created(_))));
     }
-    for round in 1..=3_i64 {
-        // Each round's leases run out before the next: everything is up for grabs again.
-        let now = round * 10_000;
-        let lease_until = now + 5_000;
-        let barrier = Barrier::new(nodes.len());
-        let claimed: Vec<BTreeSet<String>> = std::thread::scope(|s| {
-            let handles: Vec<_> = nodes
-                .iter()
-                .enumerate()
-                .map(|(i, store)| {
-                    let barrier = &barrier;
-                    s.spawn(move || {
-                        let node = format!("n{i}");
-                        let mut mine = BTreeSet::new();
-                        barrier.wait();
-                        for _ in 0..20 {
-                            for e in store.claim_executions(&node, now, lease_until, 7).unwrap() {
-                                assert_eq!(e.owner.as_deref(), Some(node.as_str()));
-                                mine.insert(e.arn);
-                            }
-                        }
-                        mine
-                    })
+    let fences = [
+        nodes[0].join_node("n0", 0, 60_000).unwrap(),
+        nodes[1].join_node("n1", 0, 60_000).unwrap(),
+    ];
+    let barrier = Barrier::new(2);
+    let results: Vec<Option<TakeOver>> = std::thread::scope(|s| {
+        let handles: Vec<_> = nodes
+            .iter()
+            .zip(&fences)
+            .map(|(store, by)| {
+                let (barrier, dead) = (&barrier, &dead);
+                s.spawn(move || {
+                    barrier.wait();
+                    store.take_over(dead, by, 2_000).unwrap()
                 })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        let both: Vec<&String> = claimed[0].intersection(&claimed[1]).collect();
-        assert!(
-            both.is_empty(),
-            "round {round}: {} claimed by both, such as {:?}",
-            both.len(),
-            &both[..both.len().min(3)]
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let winners: Vec<usize> = (0..2).filter(|&i| results[i].is_some()).collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    let winner = winners[0];
+    assert_eq!(results[winner].as_ref().unwrap().executions.len(), 200);
+    for e in &executions {
+        assert_eq!(
+            nodes[1].get_execution(&e.arn).unwrap().unwrap().owner,
+            Some(format!("n{winner}"))
         );
-        assert!(!claimed[0].is_empty() || !claimed[1].is_empty());
-        // What the store says agrees with what each node was given.
-        for (i, mine) in claimed.iter().enumerate() {
-            for arn in mine {
-                let e = nodes[0].get_execution(arn).unwrap().unwrap();
-                assert_eq!(e.owner, Some(format!("n{i}")));
-                assert_eq!(e.lease_until_millis, lease_until);
-            }
-        }
     }
+    let mut stale = step(&executions[0].arn, 1, vec![event(1, "ExecutionStarted")]);
+    stale.node = Some(dead.clone());
+    assert!(matches!(
+        nodes[1].commit(&[stale]).unwrap()[..],
+        [Err(StoreError::LeaseLost { .. })]
+    ));
+}
+
+/// A task added through one store wakes a listener of another on the same database
+/// (NOTIFY/LISTEN), without polling.
+#[test]
+fn postgres_task_notifications_cross_stores() {
+    let Some(schema) = PgSchema::new("notify") else {
+        return;
+    };
+    let (listener, committer) = (schema.open(), schema.open());
+    let heard: Arc<Mutex<Vec<String>>> = Arc::default();
+    let h = Arc::clone(&heard);
+    listener.watch_tasks(Arc::new(move |r: &str| {
+        h.lock().unwrap().push(r.to_string());
+    }));
+    // The LISTEN connection is opened by a thread: give it a moment before committing.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let ex = started(&committer, "n");
+    let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
+    t.tasks_added = vec![TaskRecord {
+        token: "token-n".into(),
+        execution_arn: ex.arn.clone(),
+        task_id: 1,
+        resource: "arn:aws:states:us-east-1:123456789012:activity:notified".into(),
+        input: "{}".into(),
+        created_millis: 2_000,
+        worker: None,
+    }];
+    one(&committer, t).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while heard.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        heard
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.ends_with("activity:notified")),
+        "{:?}",
+        heard.lock().unwrap()
+    );
 }
 
 /// Two nodes committing the same step of one execution at once: exactly one wins, the other
