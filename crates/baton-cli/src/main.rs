@@ -219,6 +219,11 @@ fn server(args: &ServerArgs) -> anyhow::Result<ExitCode> {
              pass --allow-unauthenticated"
         );
     }
+    if let Some(n) = file.node_lease_seconds
+        && !(1..=3600).contains(&n)
+    {
+        anyhow::bail!("node_lease_seconds must be 1 to 3600 (seconds), not {n}");
+    }
     let config = baton_server::ServerConfig {
         listen,
         data_dir: args

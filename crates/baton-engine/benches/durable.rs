@@ -41,6 +41,8 @@ fn machine() -> StateMachineRecord {
 /// `store`, named after `node`; the executions started and each batch's commit time.
 fn work(store: Arc<dyn Store>, node: &str, batch: usize, batches: usize) -> (usize, Vec<Duration>) {
     let durable = Durable::new(store);
+    // As a server does: every start carries the node's fence (checked in the transaction).
+    durable.join(node, Duration::from_secs(60)).unwrap();
     let machine = machine();
     let input = common::input().to_string();
     let mut commits = Vec::with_capacity(batches);
