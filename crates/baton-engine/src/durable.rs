@@ -24,7 +24,7 @@ use baton_json::Json;
 use baton_store::{
     Ending, ExecutionRecord, ExecutionStatus, HistoryRecord, MapRunExecutionRecord, MapRunRecord,
     NewExecution, NodeFence, Page, Redrive, Started, StateMachineRecord, Store, StoreError,
-    TaskRecord, TimerRecord, Transition,
+    TakeOver, TaskRecord, TimerRecord, Transition,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -463,20 +463,21 @@ impl Durable {
         self.rejoin(&fence).map(Some)
     }
 
-    /// Takes over the executions of every node whose lease has run out; the tasks to
-    /// dispatch again (at least once) and how many executions were taken.
-    pub fn take_over_expired(&self) -> Result<(Vec<Dispatch>, usize)> {
+    /// Takes over the executions of every node whose lease has run out: what was taken (the
+    /// executions, their pending tasks, the dead nodes' asynchronous Express starts).
+    pub fn take_over_expired(&self) -> Result<TakeOver> {
+        let mut out = TakeOver::default();
         let Some(me) = self.node() else {
-            return Ok((Vec::new(), 0));
+            return Ok(out);
         };
-        let mut out = (Vec::new(), 0);
         for dead in self.store.expired_nodes(wall_millis())? {
             if dead.node == me.node {
                 continue;
             }
             if let Some(t) = self.store.take_over(&dead, &me, wall_millis())? {
-                out.0.extend(dispatches(&t.tasks));
-                out.1 += t.executions.len();
+                out.executions.extend(t.executions);
+                out.tasks.extend(t.tasks);
+                out.express.extend(t.express);
             }
         }
         Ok(out)

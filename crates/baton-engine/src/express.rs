@@ -251,9 +251,73 @@ struct Shared {
     stop: AtomicBool,
     running: AtomicU64,
     entropy: Mutex<SplitMix64>,
+    /// The node this runtime runs for (its asynchronous starts are stored as its own).
+    node: Option<String>,
 }
 
 impl Shared {
+    fn resume(&self, starts: Vec<ExpressStart>) -> Result<()> {
+        let store = &self.store;
+        let mut finished_badly = Vec::new();
+        for start in starts {
+            // The revision it was started with, as for Standard executions.
+            let machine = match store
+                .get_state_machine_revision(&start.state_machine_arn, &start.revision_id)?
+            {
+                Some(m) => Some(m),
+                None => store.get_state_machine(&start.state_machine_arn)?,
+            };
+            let begin = machine
+                .ok_or_else(|| DurableError::NotFound(start.state_machine_arn.clone()))
+                .and_then(|m| self.begin(&m, &start, true, None));
+            match begin {
+                Ok(b) => {
+                    self.running.fetch_add(1, Ordering::SeqCst);
+                    self.lock().begins.push_back(b);
+                }
+                // Its state machine is gone or no longer valid: it can never run.
+                Err(_) => finished_badly.push((start.arn, None)),
+            }
+        }
+        if !finished_badly.is_empty() {
+            store.finish_express(&finished_badly)?;
+        }
+        self.wake.notify_all();
+        Ok(())
+    }
+
+    fn begin(
+        &self,
+        machine: &StateMachineRecord,
+        start: &ExpressStart,
+        persisted: bool,
+        reply: Option<mpsc::Sender<ExpressOutcome>>,
+    ) -> Result<Begin> {
+        let parsed = self.machines.machine(machine)?;
+        if parsed.workflow_type != WorkflowType::Express {
+            return Err(DurableError::NotExpress(machine.arn.clone()));
+        }
+        let input = parse_input(&start.input)?;
+        Ok(Begin {
+            machine: parsed,
+            info: ExecutionInfo {
+                execution_arn: start.arn.clone(),
+                name: start.name.clone(),
+                state_machine_arn: machine.arn.clone(),
+                state_machine_name: machine.name.clone(),
+                role_arn: machine.role_arn.clone(),
+                start_millis: start.start_millis,
+                seed: start.seed,
+            },
+            input,
+            input_text: start.input.clone(),
+            logging: Logging::from_config(&machine.config),
+            persisted,
+            reply,
+            started: None,
+        })
+    }
+
     fn lock(&self) -> MutexGuard<'_, Queues> {
         self.queues.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -295,6 +359,19 @@ impl Express {
         clock: Clock,
         workers: usize,
     ) -> Result<Express> {
+        Self::start_as(store, runner, clock, workers, None)
+    }
+
+    /// [`Express::start`] for node `node` (the Standard runtime's node id): its asynchronous
+    /// starts are stored as the node's, and only the node's (and those of no node) are run
+    /// again; a dead node's come through [`Express::resume`] after a take-over.
+    pub fn start_as(
+        store: Arc<dyn Store>,
+        runner: TaskRunner,
+        clock: Clock,
+        workers: usize,
+        node: Option<String>,
+    ) -> Result<Express> {
         let seed = crate::runtime::os_random();
         let shared = Arc::new(Shared {
             machines: Durable::new(Arc::clone(&store)),
@@ -308,6 +385,7 @@ impl Express {
             entropy: Mutex::new(SplitMix64(seed)),
             enqueues: Mutex::new(Vec::new()),
             enqueues_wake: Condvar::new(),
+            node,
         });
         let express = Express {
             shared,
@@ -333,71 +411,30 @@ impl Express {
     fn resume_pending(&self) -> Result<()> {
         let store = &self.shared.store;
         let mut after: Option<String> = None;
-        let mut finished_badly = Vec::new();
         loop {
-            let page = store.pending_express(Page {
-                after: after.as_deref(),
-                limit: 500,
-            })?;
+            let page = store.pending_express(
+                self.shared.node.as_deref(),
+                Page {
+                    after: after.as_deref(),
+                    limit: 500,
+                },
+            )?;
             let Some(last) = page.last() else { break };
             after = Some(last.arn.clone());
-            for start in page {
-                // The revision it was started with, as for Standard executions.
-                let machine = match store
-                    .get_state_machine_revision(&start.state_machine_arn, &start.revision_id)?
-                {
-                    Some(m) => Some(m),
-                    None => store.get_state_machine(&start.state_machine_arn)?,
-                };
-                let begin = machine
-                    .ok_or_else(|| DurableError::NotFound(start.state_machine_arn.clone()))
-                    .and_then(|m| self.begin(&m, &start, true, None));
-                match begin {
-                    Ok(b) => {
-                        self.shared.running.fetch_add(1, Ordering::SeqCst);
-                        self.shared.lock().begins.push_back(b);
-                    }
-                    // Its state machine is gone or no longer valid: it can never run.
-                    Err(_) => finished_badly.push((start.arn, None)),
-                }
-            }
-        }
-        if !finished_badly.is_empty() {
-            store.finish_express(&finished_badly)?;
+            self.resume(page)?;
         }
         Ok(())
     }
 
-    fn begin(
-        &self,
-        machine: &StateMachineRecord,
-        start: &ExpressStart,
-        persisted: bool,
-        reply: Option<mpsc::Sender<ExpressOutcome>>,
-    ) -> Result<Begin> {
-        let parsed = self.shared.machines.machine(machine)?;
-        if parsed.workflow_type != WorkflowType::Express {
-            return Err(DurableError::NotExpress(machine.arn.clone()));
-        }
-        let input = parse_input(&start.input)?;
-        Ok(Begin {
-            machine: parsed,
-            info: ExecutionInfo {
-                execution_arn: start.arn.clone(),
-                name: start.name.clone(),
-                state_machine_arn: machine.arn.clone(),
-                state_machine_name: machine.name.clone(),
-                role_arn: machine.role_arn.clone(),
-                start_millis: start.start_millis,
-                seed: start.seed,
-            },
-            input,
-            input_text: start.input.clone(),
-            logging: Logging::from_config(&machine.config),
-            persisted,
-            reply,
-            started: None,
-        })
+    /// Runs stored asynchronous starts again (a restart, or a take-over of a dead node's).
+    pub fn resume(&self, starts: Vec<ExpressStart>) -> Result<()> {
+        self.shared.resume(starts)
+    }
+
+    /// A handle that runs stored starts on this runtime (for the Standard runtime's take-overs,
+    /// which come from its own thread).
+    pub fn resumer(&self) -> ExpressResumer {
+        ExpressResumer(Arc::clone(&self.shared))
     }
 
     /// A new start of `machine`: its ARN (`...:express:<machine>:<name>:<uuid>`), a generated
@@ -427,6 +464,7 @@ impl Express {
             // The OS's, so that the execution's randomness (and its tokens) cannot be guessed
             // from another execution's.
             seed: crate::runtime::os_random(),
+            owner: self.shared.node.clone(),
         })
     }
 
@@ -446,7 +484,7 @@ impl Express {
     ) -> Result<ExpressOutcome> {
         let start = self.new_start(machine, name, input)?;
         let (tx, rx) = mpsc::channel();
-        let mut begin = self.begin(machine, &start, false, Some(tx))?;
+        let mut begin = self.shared.begin(machine, &start, false, Some(tx))?;
         // Run its first step here: a machine that needs no task and no timer (Pass, Choice,
         // JSONata...) ends at once, without a trip through the stepping thread.
         let now = (self.shared.clock)();
@@ -486,7 +524,7 @@ impl Express {
         input: &str,
     ) -> Result<ExpressStart> {
         let start = self.new_start(machine, name, input)?;
-        let begin = self.begin(machine, &start, true, None)?;
+        let begin = self.shared.begin(machine, &start, true, None)?;
         // Stored with the starts of concurrent callers in one transaction (group commit).
         let (reply, answer) = mpsc::channel();
         self.shared
@@ -521,6 +559,17 @@ impl Express {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+/// Runs stored asynchronous starts on an Express runtime (see [`Express::resumer`]).
+#[derive(Clone)]
+pub struct ExpressResumer(Arc<Shared>);
+
+impl ExpressResumer {
+    /// Runs these stored starts (taken over from a dead node).
+    pub fn resume(&self, starts: Vec<ExpressStart>) -> Result<()> {
+        self.0.resume(starts)
     }
 }
 

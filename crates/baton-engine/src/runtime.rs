@@ -113,9 +113,12 @@ struct QueuedStart {
     reply: std::sync::mpsc::Sender<Result<Step>>,
 }
 
+/// Told the asynchronous Express starts of a node this one took over (to run them again).
+pub type ExpressTaken = Arc<dyn Fn(Vec<baton_store::ExpressStart>) + Send + Sync>;
+
 /// How a runtime runs: as a node among several sharing the store, and how often it looks for
 /// timers when nothing tells it of one.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RuntimeOptions {
     /// Join the store as this node (see [`NodeOptions`]); `None`: the only runtime on its
     /// store, which reads every timer and task.
@@ -124,6 +127,8 @@ pub struct RuntimeOptions {
     /// until the next timer of its own executions falls due or a commit of this runtime sets
     /// one earlier, so this only bounds how late a timer can be when the clock jumps.
     pub timer_poll: Duration,
+    /// Where a take-over's Express starts go (the Express runtime of the same node).
+    pub express_taken: Option<ExpressTaken>,
 }
 
 impl Default for RuntimeOptions {
@@ -131,6 +136,7 @@ impl Default for RuntimeOptions {
         RuntimeOptions {
             node: None,
             timer_poll: Duration::from_millis(5),
+            express_taken: None,
         }
     }
 }
@@ -737,12 +743,19 @@ fn leases(shared: &Shared) {
         // A failing store is tried again next round; the lease may run out meanwhile, and
         // then the commits are refused until it is back.
         let _ = shared.durable.renew();
-        if let Ok((dispatch, taken)) = shared.durable.take_over_expired()
-            && taken > 0
-        {
-            shared.taken_over.fetch_add(taken as u64, Ordering::SeqCst);
-            shared.dispatch(dispatch);
-            shared.timers_changed();
+        if let Ok(taken) = shared.durable.take_over_expired() {
+            if !taken.executions.is_empty() {
+                shared
+                    .taken_over
+                    .fetch_add(taken.executions.len() as u64, Ordering::SeqCst);
+                shared.dispatch(crate::durable::dispatches(&taken.tasks));
+                shared.timers_changed();
+            }
+            if !taken.express.is_empty()
+                && let Some(run) = &shared.options.express_taken
+            {
+                run(taken.express);
+            }
         }
         let guard = shared
             .lease_lock

@@ -109,7 +109,7 @@ fn a_synchronous_start_returns_the_outcome_and_keeps_nothing_when_logging_is_off
     let again = x.start_sync(&m, Some("one"), r#"{"n": 1}"#).unwrap();
     assert_ne!(again.execution_arn, out.execution_arn);
     assert!(all(|p| store.express_records(SM, p)).is_empty());
-    assert!(all(|p| store.pending_express(p)).is_empty());
+    assert!(all(|p| store.pending_express(None, p)).is_empty());
     assert_eq!(x.running(), 0);
 }
 
@@ -188,7 +188,7 @@ fn only_express_state_machines_run_here() {
         x.start_async(&m, None, "not json"),
         Err(DurableError::InvalidInput(_))
     ));
-    assert!(all(|p| store.pending_express(p)).is_empty());
+    assert!(all(|p| store.pending_express(None, p)).is_empty());
 }
 
 #[test]
@@ -214,14 +214,14 @@ fn asynchronous_starts_run_at_least_once_across_a_restart() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(all(|p| store.pending_express(p)).len(), 20);
+    assert_eq!(all(|p| store.pending_express(None, p)).len(), 20);
     // The runtime dies while they wait: everything in memory is gone.
     x.shutdown();
     assert!(all(|p| store.express_records(SM, p)).is_empty());
     let store = db.open();
     let x = Express::start(Arc::clone(&store), runner(), dilated_clock(), 2).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !all(|p| store.pending_express(p)).is_empty() {
+    while !all(|p| store.pending_express(None, p)).is_empty() {
         assert!(Instant::now() < deadline, "pending starts never finished");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -235,6 +235,99 @@ fn asynchronous_starts_run_at_least_once_across_a_restart() {
         let output: Value = serde_json::from_str(r.output.as_deref().unwrap()).unwrap();
         assert_eq!(output, serde_json::from_str::<Value>(&s.input).unwrap());
     }
+}
+
+/// Node `a` dies with asynchronous starts pending: node `b` leaves them alone while `a`'s
+/// lease runs, then takes them over and runs them (once each).
+#[test]
+fn a_dead_nodes_asynchronous_starts_are_taken_over() {
+    use baton_engine::runtime::{NodeOptions, Runtime, RuntimeOptions};
+    let db = TempDb::new("express-takeover");
+    let store = db.open();
+    let def = json!({"StartAt": "T", "States": {
+        "T": {"Type": "Task", "Resource": common::R, "End": true}}});
+    let m = machine(
+        def,
+        "EXPRESS",
+        json!({"level": "ALL", "includeExecutionData": true}),
+    );
+    store.create_state_machine(&m).unwrap();
+    // Node a: its lease runs for 400 ms; it stores starts but never runs them (time stands
+    // still for it), then dies.
+    let frozen: Clock = Arc::new(|| common::START);
+    let lease = Duration::from_millis(400);
+    let a = Runtime::start_with(
+        Arc::clone(&store),
+        runner(),
+        Arc::clone(&frozen),
+        1,
+        RuntimeOptions {
+            node: Some(NodeOptions {
+                id: "a".into(),
+                lease: Duration::from_secs(3_600),
+            }),
+            ..RuntimeOptions::default()
+        },
+    )
+    .unwrap();
+    let xa = Express::start_as(Arc::clone(&store), runner(), frozen, 1, Some("a".into())).unwrap();
+    let def_wait = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 60, "End": true}}});
+    let mut waits = machine(def_wait, "EXPRESS", json!({}));
+    waits.arn.push_str("-waits");
+    waits.name.push_str("-waits");
+    store.create_state_machine(&waits).unwrap();
+    let starts: Vec<_> = (0..5)
+        .map(|i| {
+            xa.start_async(&waits, Some(&format!("s{i}")), "{}")
+                .unwrap()
+        })
+        .collect();
+    assert!(starts.iter().all(|s| s.owner.as_deref() == Some("a")));
+    // "Dies": its threads stop and its lease is left to run out (no clean shutdown).
+    std::mem::forget(a);
+    std::mem::forget(xa);
+    let fence = store.join_node("a", 0, 0).unwrap();
+    let soon = baton_engine::durable::wall_millis() + lease.as_millis() as i64;
+    assert!(store.renew_node(&fence, soon).unwrap());
+    // Node b, on a clock that runs: it does not run a's starts while a's lease holds...
+    let xb = Express::start_as(
+        Arc::clone(&store),
+        runner(),
+        dilated_clock(),
+        1,
+        Some("b".into()),
+    )
+    .unwrap();
+    let resumer = xb.resumer();
+    assert_eq!(xb.running(), 0);
+    // ...and takes them over once it has run out.
+    let b = Runtime::start_with(
+        Arc::clone(&store),
+        runner(),
+        dilated_clock(),
+        1,
+        RuntimeOptions {
+            node: Some(NodeOptions {
+                id: "b".into(),
+                lease: Duration::from_millis(300),
+            }),
+            express_taken: Some(Arc::new(move |taken| resumer.resume(taken).unwrap())),
+            ..RuntimeOptions::default()
+        },
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !all(|p| store.pending_express(None, p)).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "a's starts were never taken over"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(b.taken_over() == 0, "a owned no Standard executions");
+    b.shutdown();
+    xb.shutdown();
 }
 
 #[test]
@@ -314,5 +407,5 @@ fn concurrent_asynchronous_starts_are_stored_together_and_all_run() {
     }
     let kept = all(|p| store.express_records(SM, p));
     assert!(arns.iter().all(|a| kept.iter().any(|r| &r.arn == a)));
-    assert!(all(|p| store.pending_express(p)).is_empty());
+    assert!(all(|p| store.pending_express(None, p)).is_empty());
 }

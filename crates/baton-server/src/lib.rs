@@ -304,21 +304,35 @@ impl Server {
         let notify = Arc::clone(&tasks_added);
         store.watch_tasks(Arc::new(move |_resource: &str| notify.notify_waiters()));
         let runtime_clock = Arc::clone(&clock);
-        let standard = Runtime::start_with(
+        let node = config.node();
+        // Express first: a take-over by the Standard runtime hands it the dead node's
+        // asynchronous Express starts.
+        let express = Express::start_as(
             Arc::clone(&store),
             Arc::clone(&targets),
             Arc::clone(&clock),
             config.task_workers,
+            Some(node.clone()),
+        )?;
+        let resumer = express.resumer();
+        let standard = Runtime::start_with(
+            Arc::clone(&store),
+            targets,
+            clock,
+            config.task_workers,
             RuntimeOptions {
                 node: Some(NodeOptions {
-                    id: config.node(),
+                    id: node,
                     lease: config.node_lease,
                 }),
                 // Timers are found by waiting for the next one; this only bounds a clock jump.
                 timer_poll: std::time::Duration::from_millis(250),
+                express_taken: Some(Arc::new(move |starts| {
+                    // A start that cannot be begun now stays stored for the next restart.
+                    let _ = resumer.resume(starts);
+                })),
             },
         )?;
-        let express = Express::start(Arc::clone(&store), targets, clock, config.task_workers)?;
         Ok(Server {
             config,
             clock: runtime_clock,

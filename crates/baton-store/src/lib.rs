@@ -94,6 +94,8 @@ pub struct TakeOver {
     pub executions: Vec<String>,
     /// Their pending tasks (the taker dispatches its in-process ones again).
     pub tasks: Vec<TaskRecord>,
+    /// The dead node's unfinished asynchronous Express starts, now the taker's to run again.
+    pub express: Vec<ExpressStart>,
 }
 
 /// A store result.
@@ -518,6 +520,9 @@ pub struct ExpressStart {
     pub start_millis: i64,
     /// Seed of the execution's randomness.
     pub seed: u64,
+    /// The node running it: a restarted node runs again only its own (and those of no node),
+    /// and a take-over moves a dead node's to the taker.
+    pub owner: Option<String>,
 }
 
 /// What is kept of an ended Express execution: what its state machine's logging configuration
@@ -606,7 +611,8 @@ pub trait Store: Send + Sync {
     fn renew_node(&self, fence: &NodeFence, lease_until_millis: i64) -> Result<bool>;
     /// Nodes whose lease ran out before `now_millis` and that nobody has taken over yet.
     fn expired_nodes(&self, now_millis: i64) -> Result<Vec<NodeFence>>;
-    /// Takes over the running executions of `dead` for `by`, in one transaction, bumping the
+    /// Takes over the running executions (and pending Express starts) of `dead` for `by`, in
+    /// one transaction, bumping the
     /// dead node's generation: `None` when `dead` renewed or rejoined meanwhile, or another
     /// node took it over first. [`StoreError::LeaseLost`] when `by` itself is not current.
     fn take_over(
@@ -681,8 +687,9 @@ pub trait Store: Send + Sync {
     /// Keeps asynchronous Express starts (one transaction) until [`Store::finish_express`];
     /// [`StoreError::AlreadyExists`] (and nothing written) when one of their ARNs is pending.
     fn enqueue_express(&self, starts: &[ExpressStart]) -> Result<()>;
-    /// Express starts not yet finished, in ARN order (a restarted runtime runs them again).
-    fn pending_express(&self, page: Page<'_>) -> Result<Vec<ExpressStart>>;
+    /// Express starts not yet finished, in ARN order (a restarted runtime runs them again): of
+    /// `owner` and of no node, or all of them when `owner` is `None`.
+    fn pending_express(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<ExpressStart>>;
     /// Ends Express executions in one transaction: each `(arn, record)` removes the pending
     /// start of that ARN (if any) and keeps the record (if the logging configuration asks for
     /// one; a record for an ARN kept already replaces it).

@@ -460,6 +460,12 @@ impl Store for MemoryStore {
             .filter(|t| out.executions.binary_search(&t.execution_arn).is_ok())
             .cloned()
             .collect();
+        for x in s.express_pending.values_mut() {
+            if x.owner.as_deref() == Some(&dead.node) {
+                x.owner = Some(by.node.clone());
+                out.express.push(x.clone());
+            }
+        }
         Ok(Some(out))
     }
 
@@ -545,11 +551,14 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn pending_express(&self, p: Page<'_>) -> Result<Vec<ExpressStart>> {
+    fn pending_express(&self, owner: Option<&str>, p: Page<'_>) -> Result<Vec<ExpressStart>> {
         let s = self.lock()?;
         Ok(page(
             s.express_pending
                 .iter()
+                .filter(|(_, x)| {
+                    owner.is_none() || x.owner.is_none() || x.owner.as_deref() == owner
+                })
                 .map(|(k, v)| (k.clone(), v.clone())),
             p,
         ))

@@ -223,6 +223,10 @@ CREATE TABLE IF NOT EXISTS nodes (
 DROP INDEX IF EXISTS executions_running;
 CREATE INDEX IF NOT EXISTS executions_owned ON executions (owner) WHERE status = 'RUNNING';
 "#,
+    // 5: asynchronous Express starts, per node.
+    r#"
+ALTER TABLE express_pending ADD COLUMN IF NOT EXISTS owner TEXT;
+"#,
 ];
 
 /// The channel commits notify when they add tasks (the payload is the resource).
@@ -285,7 +289,7 @@ macro_rules! alias_columns {
 
 macro_rules! express_columns {
     () => {
-        "arn, state_machine_arn, name, input, start_millis, seed, revision_id"
+        "arn, state_machine_arn, name, input, start_millis, seed, revision_id, owner"
     };
 }
 
@@ -568,6 +572,7 @@ fn express_row(r: &Row) -> Result<ExpressStart> {
         // The seed is stored bit for bit in a signed column.
         seed: get::<i64>(r, 5)?.cast_unsigned(),
         revision_id: get(r, 6)?,
+        owner: get(r, 7)?,
     })
 }
 
@@ -1833,7 +1838,19 @@ impl Store for PostgresStore {
                 &[&executions],
                 task_row,
             )?;
-            Ok(Some(TakeOver { executions, tasks }))
+            let express = db.rows(
+                concat!(
+                    "UPDATE express_pending SET owner = $2 WHERE owner = $1 RETURNING ",
+                    express_columns!()
+                ),
+                &[&dead.node, &by.node],
+                express_row,
+            )?;
+            Ok(Some(TakeOver {
+                executions,
+                tasks,
+                express,
+            }))
         })
     }
 
@@ -2251,6 +2268,7 @@ impl Store for PostgresStore {
         // The seed is stored bit for bit in a signed column.
         let seeds: Vec<i64> = starts.iter().map(|x| x.seed.cast_signed()).collect();
         let revisions: Vec<&str> = starts.iter().map(|x| x.revision_id.as_str()).collect();
+        let owners: Vec<Option<&str>> = starts.iter().map(|x| x.owner.as_deref()).collect();
         self.in_transaction(|db| {
             // One statement for the batch; the ARNs it skipped tell which one was pending.
             let stored = db.rows(
@@ -2258,10 +2276,12 @@ impl Store for PostgresStore {
                     "INSERT INTO express_pending (",
                     express_columns!(),
                     ") SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], \
-                     $5::BIGINT[], $6::BIGINT[], $7::TEXT[]) \
+                     $5::BIGINT[], $6::BIGINT[], $7::TEXT[], $8::TEXT[]) \
                      ON CONFLICT (arn) DO NOTHING RETURNING arn"
                 ),
-                &[&arns, &machines, &names, &inputs, &at, &seeds, &revisions],
+                &[
+                    &arns, &machines, &names, &inputs, &at, &seeds, &revisions, &owners,
+                ],
                 |r| get::<String>(r, 0),
             )?;
             if stored.len() == starts.len() {
@@ -2278,15 +2298,16 @@ impl Store for PostgresStore {
         })
     }
 
-    fn pending_express(&self, page: Page<'_>) -> Result<Vec<ExpressStart>> {
+    fn pending_express(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<ExpressStart>> {
         self.with(|db| {
             db.rows(
                 concat!(
                     "SELECT ",
                     express_columns!(),
-                    " FROM express_pending WHERE arn > $1 ORDER BY arn LIMIT $2"
+                    " FROM express_pending WHERE arn > $1 AND ($3::TEXT IS NULL \
+                     OR owner IS NULL OR owner = $3::TEXT) ORDER BY arn LIMIT $2"
                 ),
-                &[&page.after.unwrap_or(""), &sql_limit(page.limit)],
+                &[&page.after.unwrap_or(""), &sql_limit(page.limit), &owner],
                 express_row,
             )
         })

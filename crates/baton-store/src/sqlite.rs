@@ -251,6 +251,22 @@ fn execution_row(r: &Row<'_>) -> rusqlite::Result<ExecutionRecord> {
     })
 }
 
+const EXPRESS_COLUMNS: &str =
+    "arn, state_machine_arn, name, input, start_millis, seed, revision_id, owner";
+
+fn express_row(r: &Row<'_>) -> rusqlite::Result<ExpressStart> {
+    Ok(ExpressStart {
+        arn: r.get(0)?,
+        state_machine_arn: r.get(1)?,
+        name: r.get(2)?,
+        input: r.get(3)?,
+        start_millis: r.get(4)?,
+        seed: r.get::<_, i64>(5)?.cast_unsigned(),
+        revision_id: r.get(6)?,
+        owner: r.get(7)?,
+    })
+}
+
 fn task_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
     Ok(TaskRecord {
         token: r.get(0)?,
@@ -614,6 +630,9 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch(
             "ALTER TABLE express_pending ADD COLUMN revision_id TEXT NOT NULL DEFAULT ''",
         )?;
+    }
+    if !has_column(conn, "express_pending", "owner")? {
+        conn.execute_batch("ALTER TABLE express_pending ADD COLUMN owner TEXT")?;
     }
     conn.execute(
         &format!(
@@ -1049,8 +1068,20 @@ impl Store for SqliteStore {
         .into_iter()
         .filter(|t| executions.binary_search(&t.execution_arn).is_ok())
         .collect();
+        let express = all_rows(
+            &tx,
+            &format!(
+                "UPDATE express_pending SET owner = ?2 WHERE owner = ?1 RETURNING {EXPRESS_COLUMNS}"
+            ),
+            params![dead.node, by.node],
+            express_row,
+        )?;
         tx.commit().map_err(backend)?;
-        Ok(Some(TakeOver { executions, tasks }))
+        Ok(Some(TakeOver {
+            executions,
+            tasks,
+            express,
+        }))
     }
 
     fn due_timers(
@@ -1145,7 +1176,8 @@ impl Store for SqliteStore {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT INTO express_pending (arn, state_machine_arn, name, input, \
-                     start_millis, seed, revision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                     start_millis, seed, revision_id, owner) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(backend)?;
             for x in starts {
@@ -1156,7 +1188,8 @@ impl Store for SqliteStore {
                     x.input,
                     x.start_millis,
                     x.seed.cast_signed(),
-                    x.revision_id
+                    x.revision_id,
+                    x.owner
                 ]);
                 match inserted {
                     Ok(_) => {}
@@ -1172,24 +1205,16 @@ impl Store for SqliteStore {
         tx.commit().map_err(backend)
     }
 
-    fn pending_express(&self, page: Page<'_>) -> Result<Vec<ExpressStart>> {
+    fn pending_express(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<ExpressStart>> {
         let conn = self.conn()?;
         all_rows(
             &conn,
-            "SELECT arn, state_machine_arn, name, input, start_millis, seed, revision_id \
-                 FROM express_pending WHERE arn > ?1 ORDER BY arn LIMIT ?2",
-            params![page.after.unwrap_or(""), to_i64(page.limit as u64)],
-            |r| {
-                Ok(ExpressStart {
-                    arn: r.get(0)?,
-                    state_machine_arn: r.get(1)?,
-                    name: r.get(2)?,
-                    input: r.get(3)?,
-                    start_millis: r.get(4)?,
-                    seed: r.get::<_, i64>(5)?.cast_unsigned(),
-                    revision_id: r.get(6)?,
-                })
-            },
+            &format!(
+                "SELECT {EXPRESS_COLUMNS} FROM express_pending WHERE arn > ?1 \
+                 AND (?3 IS NULL OR owner IS NULL OR owner = ?3) ORDER BY arn LIMIT ?2"
+            ),
+            params![page.after.unwrap_or(""), to_i64(page.limit as u64), owner],
+            express_row,
         )
     }
 

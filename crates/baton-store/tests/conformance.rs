@@ -568,6 +568,21 @@ fn leases(store: &dyn Store) {
     one(store, moved).unwrap();
     assert_eq!(owner_of(store, &a.arn).as_deref(), Some("n2"));
     assert_eq!(store.due_timers(Some("n2"), i64::MAX, 10).unwrap().len(), 2);
+    // Asynchronous Express starts are read per node too (and those of no node by anyone).
+    let mut x2 = express_start("arn:aws:states:us-east-1:123456789012:express:m:x2:1");
+    x2.owner = Some("n2".into());
+    let x0 = express_start("arn:aws:states:us-east-1:123456789012:express:m:x0:1");
+    store.enqueue_express(&[x2.clone(), x0.clone()]).unwrap();
+    let express_of = |owner| {
+        store
+            .pending_express(owner, all)
+            .unwrap()
+            .into_iter()
+            .map(|x| x.arn)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(express_of(Some("n1")), std::slice::from_ref(&x0.arn));
+    assert_eq!(express_of(Some("n2")), [x0.arn.clone(), x2.arn.clone()]);
     // n1 renews; n2's lease runs out at 5,000.
     assert!(store.renew_node(&n1, 9_000).unwrap());
     assert!(store.expired_nodes(5_000).unwrap().is_empty());
@@ -590,6 +605,14 @@ fn leases(store: &dyn Store) {
         ["token-b"]
     );
     assert_eq!(owner_of(store, &b.arn).as_deref(), Some("n1"));
+    assert_eq!(
+        taken.express,
+        [ExpressStart {
+            owner: Some("n1".into()),
+            ..x2.clone()
+        }]
+    );
+    assert_eq!(express_of(Some("n1")), [x0.arn.clone(), x2.arn.clone()]);
     // Once only, and n2 is no longer listed as expired.
     assert_eq!(store.take_over(&n2, &n1, 6_000).unwrap(), None);
     assert!(store.expired_nodes(7_000).unwrap().is_empty());
@@ -685,6 +708,7 @@ fn express_start(arn: &str) -> ExpressStart {
         input: r#"{"a":1}"#.into(),
         start_millis: 5_000,
         seed: u64::MAX - 1,
+        owner: None,
     }
 }
 
@@ -720,14 +744,14 @@ fn express(store: &dyn Store) {
         store.enqueue_express(&[express_start(c), express_start(a)]),
         Err(StoreError::AlreadyExists(_))
     ));
-    let pending = store.pending_express(all).unwrap();
+    let pending = store.pending_express(None, all).unwrap();
     assert_eq!(pending, vec![express_start(a), express_start(b)]);
     let after_a = Page {
         after: Some(a),
         limit: 10,
     };
     assert_eq!(
-        store.pending_express(after_a).unwrap(),
+        store.pending_express(None, after_a).unwrap(),
         vec![express_start(b)]
     );
     // Finishing removes the start and keeps the record if there is one (a sync run, never
@@ -742,7 +766,7 @@ fn express(store: &dyn Store) {
             ),
         ])
         .unwrap();
-    assert!(store.pending_express(all).unwrap().is_empty());
+    assert!(store.pending_express(None, all).unwrap().is_empty());
     let kept = store.express_records(SM, all).unwrap();
     assert_eq!(
         kept,
@@ -754,7 +778,7 @@ fn express(store: &dyn Store) {
     assert!(store.express_records("other", all).unwrap().is_empty());
     // An ARN can be started again once it has finished.
     store.enqueue_express(&[express_start(a)]).unwrap();
-    assert_eq!(store.pending_express(all).unwrap().len(), 1);
+    assert_eq!(store.pending_express(None, all).unwrap().len(), 1);
 }
 
 fn activities(store: &dyn Store) {
