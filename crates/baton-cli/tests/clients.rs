@@ -476,8 +476,9 @@ fn two_servers_share_one_postgres_database() {
     let separator = if url.contains('?') { '&' } else { '?' };
     let node_url = format!("{url}{separator}options=-csearch_path%3D{schema}");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients-nodes");
-    let a = start_server(&dir, &["--database-url", &node_url]);
-    let b = start_server(&dir, &["--database-url", &node_url]);
+    let lease = ["--node-lease-seconds", "2"];
+    let a = start_server(&dir, &[&["--database-url", &node_url][..], &lease].concat());
+    let b = start_server(&dir, &[&["--database-url", &node_url][..], &lease].concat());
     let (a, b) = (&a.endpoint, &b.endpoint);
     let definition = json_text(serde_json::json!({"StartAt": "Ask", "States": {
         "Ask": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
@@ -570,6 +571,44 @@ fn two_servers_share_one_postgres_database() {
     for (i, e) in history["events"].as_array().unwrap().iter().enumerate() {
         assert_eq!(e["id"], i + 1);
     }
+    // A third server dies (SIGKILL) while its execution waits: once its 1 s lease has run out,
+    // A or B takes the execution over and fires its timer.
+    let c = start_server(
+        &dir,
+        &["--database-url", &node_url, "--node-lease-seconds", "1"],
+    );
+    let napper = call(
+        &c.endpoint,
+        "CreateStateMachine",
+        serde_json::json!({"name": "napper", "roleArn": "arn:aws:iam::123456789012:role/r",
+            "definition": json_text(serde_json::json!({"StartAt": "Nap", "States": {
+                "Nap": {"Type": "Wait", "Seconds": 3, "Next": "Done"},
+                "Done": {"Type": "Pass", "Result": "woke", "End": true}}}))}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let orphan = call(
+        &c.endpoint,
+        "StartExecution",
+        serde_json::json!({"stateMachineArn": napper, "name": "orphan"}),
+    )["executionArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    drop(c);
+    let done = eventually("a dead server's execution to be taken over", || {
+        let d = call(
+            b,
+            "DescribeExecution",
+            serde_json::json!({"executionArn": orphan}),
+        );
+        (d["status"] != "RUNNING").then_some(d)
+    });
+    assert_eq!(
+        (done["status"].as_str(), done["output"].as_str()),
+        (Some("SUCCEEDED"), Some("\"woke\""))
+    );
     drop_schema(&url, &schema);
 }
 
