@@ -628,3 +628,93 @@ fn drop_schema(url: &str, schema: &str) {
         println!("could not drop schema {schema}");
     }
 }
+
+/// StartSyncExecution runs a state machine it read less than a second ago without the store,
+/// but an update (or a deletion) through the same server is seen by the very next start.
+#[test]
+fn start_sync_sees_an_update_at_once() {
+    let server = server("sync-cache");
+    let e = &server.endpoint;
+    let says = |word: &str| {
+        json_text(serde_json::json!({"StartAt": "Say", "States": {
+            "Say": {"Type": "Pass", "Result": word, "End": true}}}))
+    };
+    let arn = call(
+        e,
+        "CreateStateMachine",
+        serde_json::json!({"name": "says", "type": "EXPRESS", "definition": says("one"),
+                           "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = || {
+        call(
+            e,
+            "StartSyncExecution",
+            serde_json::json!({"stateMachineArn": arn, "input": "{}"}),
+        )["output"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The first start reads the store, the second runs from the cache.
+    assert_eq!(run(), "\"one\"");
+    assert_eq!(run(), "\"one\"");
+    call(
+        e,
+        "UpdateStateMachine",
+        serde_json::json!({"stateMachineArn": arn, "definition": says("two")}),
+    );
+    assert_eq!(run(), "\"two\"");
+    assert_eq!(run(), "\"two\"");
+    call(
+        e,
+        "DeleteStateMachine",
+        serde_json::json!({"stateMachineArn": arn}),
+    );
+    let (status, answer) = post(
+        e,
+        "127.0.0.1",
+        Some("AWSStepFunctions.StartSyncExecution"),
+        &serde_json::json!({"stateMachineArn": arn, "input": "{}"}).to_string(),
+    );
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["__type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("StateMachineDoesNotExist")),
+        "{answer}"
+    );
+    // A bad input is refused on the fast path as on the slow one.
+    let again = call(
+        e,
+        "CreateStateMachine",
+        serde_json::json!({"name": "says2", "type": "EXPRESS", "definition": says("x"),
+                           "roleArn": "arn:aws:iam::123456789012:role/r"}),
+    )["stateMachineArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A good start first, so that the state machine is cached.
+    call(
+        e,
+        "StartSyncExecution",
+        serde_json::json!({"stateMachineArn": again, "input": "{}"}),
+    );
+    for _ in 0..2 {
+        let (status, answer) = post(
+            e,
+            "127.0.0.1",
+            Some("AWSStepFunctions.StartSyncExecution"),
+            &serde_json::json!({"stateMachineArn": again, "input": "{not json"}).to_string(),
+        );
+        assert_eq!(status, 400, "{answer}");
+        assert!(
+            answer["__type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("InvalidExecutionInput")),
+            "{answer}"
+        );
+    }
+}

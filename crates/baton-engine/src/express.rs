@@ -474,14 +474,39 @@ impl Express {
         self.shared.wake.notify_all();
     }
 
-    /// Runs an execution and waits for its end (StartSyncExecution): at most once, nothing
-    /// stored but the final record the logging configuration asks for.
+    /// Runs an execution to its end and returns its outcome (StartSyncExecution): nothing is
+    /// stored unless its logging configuration asks for a record.
     pub fn start_sync(
         &self,
         machine: &StateMachineRecord,
         name: Option<&str>,
         input: &str,
     ) -> Result<ExpressOutcome> {
+        match self.begin_sync(machine, name, input)? {
+            SyncStart::Done(outcome, record) => {
+                if let Some(record) = record.map(|r| *r) {
+                    // Best-effort, as AWS's log delivery is.
+                    let _ = self
+                        .shared
+                        .store
+                        .finish_express(&[(outcome.execution_arn.clone(), Some(record))]);
+                }
+                Ok(*outcome)
+            }
+            SyncStart::Waiting(wait) => wait.outcome(),
+        }
+    }
+
+    /// The part of [`Express::start_sync`] that never waits for the store or another thread:
+    /// runs the first step here, and either gives the outcome (with the record to keep, which
+    /// the caller stores) or hands the execution to the stepping thread and gives what to wait
+    /// on. An async caller runs this on its own thread and waits elsewhere.
+    pub fn begin_sync(
+        &self,
+        machine: &StateMachineRecord,
+        name: Option<&str>,
+        input: &str,
+    ) -> Result<SyncStart> {
         let start = self.new_start(machine, name, input)?;
         let (tx, rx) = mpsc::channel();
         let mut begin = self.shared.begin(machine, &start, false, Some(tx))?;
@@ -499,20 +524,13 @@ impl Express {
         if let Ok(ex) = first {
             if ex.status() != Status::Running {
                 let outcome = ExpressOutcome::of(&ex, begin.input_text, now);
-                if let Some(record) = outcome.record(begin.logging) {
-                    // Best-effort, as AWS's log delivery is.
-                    let _ = self
-                        .shared
-                        .store
-                        .finish_express(&[(outcome.execution_arn.clone(), Some(record))]);
-                }
-                return Ok(outcome);
+                let record = outcome.record(begin.logging).map(Box::new);
+                return Ok(SyncStart::Done(Box::new(outcome), record));
             }
             begin.started = Some(ex);
         }
         self.submit(begin);
-        rx.recv()
-            .map_err(|_| DurableError::Unavailable("the Express runtime stopped".into()))
+        Ok(SyncStart::Waiting(SyncWait(rx)))
     }
 
     /// Starts an execution and returns once its start is stored (StartExecution on an Express
@@ -559,6 +577,27 @@ impl Express {
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
+    }
+}
+
+/// What [`Express::begin_sync`] did.
+pub enum SyncStart {
+    /// The execution ended in its first step: its outcome, and the record its logging
+    /// configuration asks to keep (the caller stores it).
+    Done(Box<ExpressOutcome>, Option<Box<ExpressRecord>>),
+    /// It runs on: wait for its outcome.
+    Waiting(SyncWait),
+}
+
+/// An Express execution's outcome to come (see [`SyncStart::Waiting`]).
+pub struct SyncWait(mpsc::Receiver<ExpressOutcome>);
+
+impl SyncWait {
+    /// Blocks until the execution ends.
+    pub fn outcome(self) -> Result<ExpressOutcome> {
+        self.0
+            .recv()
+            .map_err(|_| DurableError::Unavailable("the Express runtime stopped".into()))
     }
 }
 

@@ -105,11 +105,9 @@ pub struct StartedVia {
 
 /// A start waiting for the starter thread, with where to send its result.
 struct QueuedStart {
-    via: StartedVia,
-    machine: StateMachineRecord,
-    name: String,
-    input: String,
-    seed: u64,
+    /// Its first step, run on the caller's thread (so that callers compute theirs side by
+    /// side while the starter thread commits).
+    prepared: crate::durable::PreparedStart,
     reply: std::sync::mpsc::Sender<Result<Step>>,
 }
 
@@ -354,19 +352,26 @@ impl Runtime {
         seed: u64,
         via: StartedVia,
     ) -> Result<Step> {
+        let now = (self.shared.clock)();
+        // The core runs the first step here: if it panics, this start fails alone.
+        let mut prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.shared
+                .durable
+                .prepare_start(machine, name, input, now, seed)
+        }))
+        .unwrap_or_else(|_| {
+            Err(DurableError::Unavailable(
+                "Baton could not start this execution (an internal error)".into(),
+            ))
+        })?;
+        prepared.execution.version_arn = via.version_arn;
+        prepared.execution.alias_arn = via.alias_arn;
         let (reply, answer) = std::sync::mpsc::channel();
         self.shared
             .starts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(QueuedStart {
-                via,
-                machine: machine.clone(),
-                name: name.to_string(),
-                input: input.to_string(),
-                seed,
-                reply,
-            });
+            .push(QueuedStart { prepared, reply });
         self.shared.starts_wake.notify_one();
         answer
             .recv()
@@ -581,33 +586,8 @@ fn starter_loop(shared: &Shared) {
         if batch.is_empty() {
             continue;
         }
-        let now = (shared.clock)();
-        let mut prepared = Vec::new();
-        let mut waiting = Vec::new();
-        for s in batch {
-            // The core runs the first step here: if it panics, that start fails alone.
-            let prepared_start = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                shared
-                    .durable
-                    .prepare_start(&s.machine, &s.name, &s.input, now, s.seed)
-            }))
-            .unwrap_or_else(|_| {
-                Err(DurableError::Unavailable(
-                    "Baton could not start this execution (an internal error)".into(),
-                ))
-            });
-            match prepared_start {
-                Ok(mut p) => {
-                    p.execution.version_arn = s.via.version_arn;
-                    p.execution.alias_arn = s.via.alias_arn;
-                    prepared.push(p);
-                    waiting.push(s.reply);
-                }
-                Err(e) => {
-                    let _ = s.reply.send(Err(e));
-                }
-            }
-        }
+        let (prepared, waiting): (Vec<_>, Vec<_>) =
+            batch.into_iter().map(|s| (s.prepared, s.reply)).unzip();
         let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             shared.durable.start_batch(prepared)
         }))

@@ -9,7 +9,8 @@
 //! - StartExecution of a Standard machine (durable: each start is committed before it is
 //!   acknowledged): starts per second (target: 3,000/s).
 //!
-//! `BATON_BENCH_SECONDS` sets the seconds per measurement (default 5).
+//! `BATON_BENCH_SECONDS` sets the seconds per measurement (default 5); `BATON_BENCH_ONLY`
+//! (`sync` or `start`) runs one of the two.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use baton_server::{Server, ServerConfig};
@@ -189,26 +190,34 @@ fn main() {
         input.len()
     );
 
+    // BATON_BENCH_ONLY=sync or =start runs one of the two (for profiling).
+    let only = std::env::var("BATON_BENCH_ONLY").unwrap_or_default();
     let body = json!({"stateMachineArn": express, "input": input}).to_string();
     let sync_body = Arc::new(move |_: usize, _: usize| body.clone());
-    load(addr, "StartSyncExecution", 1.0, sync_body.clone(), |t| {
-        t.contains("SUCCEEDED")
-    });
-    let (rate, lat) = load(addr, "StartSyncExecution", seconds, sync_body, |t| {
-        t.contains("SUCCEEDED")
-    });
-    println!(
-        "StartSyncExecution (Express, 5 states)  {rate:>9.0}/s  p50 {:.3} ms  p99 {:.3} ms   target 10,000/s, p50 <= 0.5 ms: {}",
-        pct(&lat, 0.5),
-        pct(&lat, 0.99),
-        if rate >= 10_000.0 && pct(&lat, 0.5) <= 0.5 {
-            "PASS"
-        } else {
-            "FAIL"
-        }
-    );
+    if only != "start" {
+        load(addr, "StartSyncExecution", 1.0, sync_body.clone(), |t| {
+            t.contains("SUCCEEDED")
+        });
+        let (rate, lat) = load(addr, "StartSyncExecution", seconds, sync_body, |t| {
+            t.contains("SUCCEEDED")
+        });
+        println!(
+            "StartSyncExecution (Express, 5 states)  {rate:>9.0}/s  p50 {:.3} ms  p99 {:.3} ms   target 10,000/s, p50 <= 0.5 ms: {}",
+            pct(&lat, 0.5),
+            pct(&lat, 0.99),
+            if rate >= 10_000.0 && pct(&lat, 0.5) <= 0.5 {
+                "PASS"
+            } else {
+                "FAIL"
+            }
+        );
+    }
 
     let input2 = input_1k();
+    if only == "sync" {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     let start_body = Arc::new(move |c: usize, i: usize| {
         json!({"stateMachineArn": standard, "name": format!("c{c}-{i}"), "input": input2})
             .to_string()

@@ -147,28 +147,51 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // One trip to the blocking pool: the signature check (it hashes the body), then the
-    // operation (the store is synchronous). GetActivityTask's long poll waits here instead.
-    let result = {
-        let server = Arc::clone(&server);
-        blocking(move || {
-            authenticate(&server, method.as_str(), &uri, &headers, &body)?;
-            let (operation, input) = parse_request(&headers, &body)?;
-            if operation == "GetActivityTask" {
-                return Ok(Err(input));
-            }
-            ops::dispatch(&server, &operation, &input).map(Ok)
-        })
-        .await
-    };
-    let result = match result {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(input)) => activity_long_poll(server, input).await,
+    // The signature check (it hashes the body) and the request's JSON are work for this
+    // thread; the operation goes to tokio's blocking pool (the store is synchronous), except a
+    // StartSyncExecution that can run without the store: the trip there and back costs more
+    // than such an execution. GetActivityTask's long poll waits here instead.
+    let parsed = authenticate(&server, method.as_str(), &uri, &headers, &body)
+        .and_then(|()| parse_request(&headers, &body));
+    let result = match parsed {
         Err(e) => Err(e),
+        Ok((operation, input)) if operation == "GetActivityTask" => {
+            activity_long_poll(server, input).await
+        }
+        Ok((operation, input)) if operation == "StartSyncExecution" => {
+            start_sync(server, input).await
+        }
+        Ok((operation, input)) => {
+            let server = Arc::clone(&server);
+            blocking(move || ops::dispatch(&server, &operation, &input)).await
+        }
     };
     match result {
         Ok(v) => respond(StatusCode::OK, &v),
         Err(e) => respond(e.status(), &e.body()),
+    }
+}
+
+/// StartSyncExecution: on this thread when the state machine is cached and the execution ends
+/// in its first step (the usual case for an Express workflow of Pass, Choice and JSONata
+/// states); what has to wait (a task, a timer, a record to store) waits on the blocking pool.
+async fn start_sync(server: Arc<Server>, input: Value) -> ApiResult {
+    match ops::start_sync_inline(&server, &input)? {
+        Some(ops::InlineSync::Done(answer, record)) => {
+            if let Some((arn, record)) = record.map(|r| *r) {
+                // Best-effort, as AWS's log delivery is; kept before the answer goes out.
+                blocking(move || {
+                    let _ = server.store().finish_express(&[(arn, Some(record))]);
+                    Ok(())
+                })
+                .await?;
+            }
+            Ok(answer)
+        }
+        Some(ops::InlineSync::Waiting(wait, machine_arn, name)) => {
+            blocking(move || ops::InlineSync::wait(wait, &machine_arn, &name)).await
+        }
+        None => blocking(move || ops::dispatch(&server, "StartSyncExecution", &input)).await,
     }
 }
 

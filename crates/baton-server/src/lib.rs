@@ -16,7 +16,7 @@ use baton_engine::driver::NO_TASK_TARGET;
 use baton_engine::durable::DurableError;
 use baton_engine::express::Express;
 use baton_engine::runtime::{Clock, NodeOptions, Runtime, RuntimeOptions, TaskRunner};
-use baton_store::{SqliteStore, Store, StoreError};
+use baton_store::{SqliteStore, StateMachineRecord, Store, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -273,7 +273,18 @@ pub struct Server {
     /// Woken when a task is added for workers (here or, on PostgreSQL, on another server):
     /// GetActivityTask's long polls wait on it.
     tasks_added: Arc<tokio::sync::Notify>,
+    /// State machines recently read by StartSyncExecution, so that a start that ends in its
+    /// first step needs no store access (and so no trip to the blocking pool).
+    machines: std::sync::RwLock<
+        std::collections::HashMap<String, (Arc<StateMachineRecord>, std::time::Instant)>,
+    >,
 }
+
+/// How long a cached state machine is used. AWS's UpdateStateMachine is eventually consistent
+/// too: "executions started immediately after calling UpdateStateMachine may use the previous
+/// state machine definition". Changes through this server clear the cache at once; this
+/// bounds how long a change made through another server (PostgreSQL) takes to be seen.
+const MACHINE_CACHE: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Server {
     /// Opens (or creates) the data directory's store and starts both runtimes over it with the
@@ -342,6 +353,7 @@ impl Server {
             redrive_tokens: std::sync::Mutex::default(),
             redrives: std::sync::Mutex::default(),
             tasks_added,
+            machines: std::sync::RwLock::default(),
         })
     }
 
@@ -393,6 +405,37 @@ impl Server {
     /// The runtime of Standard executions.
     pub fn standard(&self) -> &Runtime {
         &self.standard
+    }
+
+    /// A state machine read less than a second ago (see [`Server::remember_machine`]).
+    pub fn cached_machine(&self, arn: &str) -> Option<Arc<StateMachineRecord>> {
+        let cache = self.machines.read().ok()?;
+        let (m, at) = cache.get(arn)?;
+        (at.elapsed() < MACHINE_CACHE).then(|| Arc::clone(m))
+    }
+
+    /// Keeps a state machine as just read from the store.
+    pub fn remember_machine(&self, machine: &StateMachineRecord) {
+        if let Ok(mut cache) = self.machines.write() {
+            // Bounded: a server with very many state machines keeps only the recent ones.
+            if cache.len() >= 4_096 {
+                cache.retain(|_, (_, at)| at.elapsed() < MACHINE_CACHE);
+                if cache.len() >= 4_096 {
+                    cache.clear();
+                }
+            }
+            cache.insert(
+                machine.arn.clone(),
+                (Arc::new(machine.clone()), std::time::Instant::now()),
+            );
+        }
+    }
+
+    /// Forgets every cached state machine (one was created, changed or deleted).
+    pub fn forget_machines(&self) {
+        if let Ok(mut cache) = self.machines.write() {
+            cache.clear();
+        }
     }
 
     /// Notified when a task is added for workers (activities, callbacks).

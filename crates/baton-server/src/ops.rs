@@ -19,6 +19,24 @@ use serde_json::{Map, Value, json};
 
 /// Runs one operation.
 pub fn dispatch(server: &Server, operation: &str, input: &Value) -> ApiResult {
+    if matches!(
+        operation,
+        "CreateStateMachine"
+            | "UpdateStateMachine"
+            | "DeleteStateMachine"
+            | "TagResource"
+            | "UntagResource"
+    ) {
+        // Before and after: a StartSyncExecution in between reads the store again.
+        server.forget_machines();
+        let out = dispatch_uncached(server, operation, input);
+        server.forget_machines();
+        return out;
+    }
+    dispatch_uncached(server, operation, input)
+}
+
+fn dispatch_uncached(server: &Server, operation: &str, input: &Value) -> ApiResult {
     let r = Request { input };
     match operation {
         "CreateStateMachine" => create_state_machine(server, &r),
@@ -780,11 +798,64 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
             "",
         ));
     }
+    if split_qualified(machine_arn).1.is_none() {
+        server.remember_machine(&machine);
+    }
     let outcome = server
         .express()
         .start_sync(&machine, name, &input)
         .map_err(|e| start_error(e, machine_arn, name.unwrap_or(""), ""))?;
     Ok(sync_outcome_json(&outcome))
+}
+
+/// A StartSyncExecution begun on the caller's (async) thread.
+pub enum InlineSync {
+    /// Ended in its first step: the answer, and the record to keep (a store write, for the
+    /// blocking pool) with its execution ARN.
+    Done(Value, Option<Box<(String, baton_store::ExpressRecord)>>),
+    /// Runs on: wait on the blocking pool (see [`InlineSync::wait`]).
+    Waiting(baton_engine::express::SyncWait, String, String),
+}
+
+impl InlineSync {
+    /// Waits for a running execution's outcome (blocks).
+    pub fn wait(wait: baton_engine::express::SyncWait, machine_arn: &str, name: &str) -> ApiResult {
+        let outcome = wait
+            .outcome()
+            .map_err(|e| start_error(e, machine_arn, name, ""))?;
+        Ok(sync_outcome_json(&outcome))
+    }
+}
+
+/// StartSyncExecution without touching the store, when the state machine is cached (an
+/// unqualified ARN read within the last second): `None` when it is not, and the request must
+/// go the usual way. Never blocks; nothing has happened when it gives `None`.
+pub fn start_sync_inline(server: &Server, input: &Value) -> Result<Option<InlineSync>, ApiError> {
+    let r = Request { input };
+    let machine_arn = r.str("stateMachineArn", 256)?;
+    let Some(machine) = server.cached_machine(machine_arn) else {
+        return Ok(None);
+    };
+    let name = r.opt_str("name", 80)?;
+    let input = execution_input(&r)?;
+    if machine.workflow_type != "EXPRESS" {
+        return Ok(None);
+    }
+    let started = server
+        .express()
+        .begin_sync(&machine, name, &input)
+        .map_err(|e| start_error(e, machine_arn, name.unwrap_or(""), ""))?;
+    Ok(Some(match started {
+        baton_engine::express::SyncStart::Done(outcome, record) => InlineSync::Done(
+            sync_outcome_json(&outcome),
+            record.map(|r| Box::new((outcome.execution_arn.clone(), *r))),
+        ),
+        baton_engine::express::SyncStart::Waiting(wait) => InlineSync::Waiting(
+            wait,
+            machine_arn.to_string(),
+            name.unwrap_or("").to_string(),
+        ),
+    }))
 }
 
 fn describe_execution(server: &Server, r: &Request<'_>) -> ApiResult {
