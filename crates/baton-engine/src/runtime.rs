@@ -291,6 +291,7 @@ impl Runtime {
         let now = (self.shared.clock)();
         let step = self.shared.durable.start(machine, name, input, now, seed)?;
         self.shared.dispatch(step.dispatch);
+        self.shared.timers_changed();
         Ok(step.execution)
     }
 
@@ -338,6 +339,7 @@ impl Runtime {
             })
             .collect();
         self.shared.dispatch(dispatch);
+        self.shared.timers_changed();
         Ok(results)
     }
 
@@ -442,8 +444,23 @@ impl Runtime {
 
     fn stop_threads(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        // Under each condvar's lock, so that a thread between its check of `stop` and its wait
+        // cannot miss the wakeup.
+        drop(self.shared.lock());
         self.shared.wake.notify_all();
+        drop(
+            self.shared
+                .timers_changed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         self.shared.timers_wake.notify_all();
+        drop(
+            self.shared
+                .lease_lock
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         self.shared.lease_wake.notify_all();
         let joined = !self.threads.is_empty();
         for t in self.threads.drain(..) {
@@ -536,7 +553,12 @@ fn stepper(shared: &Shared) {
                 Some(Ok(committed)) => q.tasks.extend(committed.dispatch),
                 // Nothing was written: fenced by another node, or the whole batch failed. The
                 // signals wait for the next round.
-                Some(Err(DurableError::Store(StoreError::Fenced { .. }))) | None => {
+                // Or refused because this node's lease was taken over twice in a row: it
+                // joins again and the signals go round once more.
+                Some(Err(DurableError::Store(
+                    StoreError::Fenced { .. } | StoreError::LeaseLost { .. },
+                )))
+                | None => {
                     q.requeue(arn, signals);
                 }
                 // Rejected for good (a history gap, a task token in use): retrying cannot help.
@@ -679,8 +701,12 @@ fn timers(shared: &Shared) {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = (shared.clock)();
         let mut wait = shared.options.timer_poll;
-        if let Ok(due) = shared.durable.store().due_timers(owner, now, 1_000) {
-            let full = due.len() == 1_000;
+        // Timers in flight (being committed, or of quarantined executions) come back in the
+        // page: read past them.
+        let in_flight = shared.lock().timers_in_flight.len();
+        let limit = 1_000 + in_flight;
+        if let Ok(due) = shared.durable.store().due_timers(owner, now, limit) {
+            let full = due.len() == limit;
             let mut q = shared.lock();
             for t in due {
                 if q.timers_in_flight
@@ -695,8 +721,8 @@ fn timers(shared: &Shared) {
             drop(q);
             shared.wake.notify_all();
             if full {
-                // More are due: read on once these are delivered.
-                wait = Duration::from_millis(1);
+                // More are due: read on when the commits of these say so (or after
+                // `timer_poll`).
             } else if let Ok(Some(next)) = shared.durable.store().next_timer(owner, now) {
                 let until = u64::try_from(next.saturating_sub(now)).unwrap_or(0);
                 wait = wait.min(Duration::from_millis(until));
@@ -719,11 +745,31 @@ fn leases(shared: &Shared) {
         return;
     };
     let every = (node.lease / 3).max(Duration::from_millis(10));
+    let mut healthy_since: Option<std::time::Instant> = None;
+    let mut last_round = std::time::Instant::now();
     while !shared.stop.load(Ordering::SeqCst) {
+        // A round far later than planned means this process was paused (or starved): its
+        // view of who is alive is stale, so it waits a lease again before taking over.
+        if last_round.elapsed() > every * 2 {
+            healthy_since = None;
+        }
+        last_round = std::time::Instant::now();
         // A failing store is tried again next round; the lease may run out meanwhile, and
         // then the commits are refused until it is back.
-        let _ = shared.durable.renew();
-        if let Ok(taken) = shared.durable.take_over_expired() {
+        match shared.durable.renew() {
+            Ok(_) => {
+                healthy_since.get_or_insert_with(std::time::Instant::now);
+            }
+            Err(_) => healthy_since = None,
+        }
+        // Only a node that has held its own lease for a whole lease takes others over: after
+        // an outage of the database (or a pause of this node), the others get a chance to
+        // renew first instead of all being taken over by whoever came back first.
+        let steady = healthy_since.is_some_and(|t| t.elapsed() >= node.lease);
+        if let Some(taken) = steady
+            .then(|| shared.durable.take_over_expired().ok())
+            .flatten()
+        {
             if !taken.executions.is_empty() {
                 shared
                     .taken_over

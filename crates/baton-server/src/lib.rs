@@ -278,6 +278,8 @@ pub struct Server {
     machines: std::sync::RwLock<
         std::collections::HashMap<String, (Arc<StateMachineRecord>, std::time::Instant)>,
     >,
+    /// Bumped by every [`Server::forget_machines`]: a read that began before is not cached.
+    machines_epoch: std::sync::atomic::AtomicU64,
 }
 
 /// How long a cached state machine is used. AWS's UpdateStateMachine is eventually consistent
@@ -313,7 +315,12 @@ impl Server {
         };
         let tasks_added = Arc::new(tokio::sync::Notify::new());
         let notify = Arc::clone(&tasks_added);
-        store.watch_tasks(Arc::new(move |_resource: &str| notify.notify_waiters()));
+        store.watch_tasks(Arc::new(move |resource: &str| {
+            // Only activity tasks are polled for.
+            if resource.contains(":activity:") {
+                notify.notify_waiters();
+            }
+        }));
         let runtime_clock = Arc::clone(&clock);
         let node = config.node();
         // Express first: a take-over by the Standard runtime hands it the dead node's
@@ -354,6 +361,7 @@ impl Server {
             redrives: std::sync::Mutex::default(),
             tasks_added,
             machines: std::sync::RwLock::default(),
+            machines_epoch: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -414,9 +422,20 @@ impl Server {
         (at.elapsed() < MACHINE_CACHE).then(|| Arc::clone(m))
     }
 
-    /// Keeps a state machine as just read from the store.
-    pub fn remember_machine(&self, machine: &StateMachineRecord) {
+    /// Where the cache's changes stand: read it before reading a state machine from the store,
+    /// and give it to [`Server::remember_machine`].
+    pub fn machines_epoch(&self) -> u64 {
+        self.machines_epoch
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Keeps a state machine as read from the store, unless a change came through this server
+    /// since `epoch` (then what was read may be the older one).
+    pub fn remember_machine(&self, machine: &StateMachineRecord, epoch: u64) {
         if let Ok(mut cache) = self.machines.write() {
+            if self.machines_epoch() != epoch {
+                return;
+            }
             // Bounded: a server with very many state machines keeps only the recent ones.
             if cache.len() >= 4_096 {
                 cache.retain(|_, (_, at)| at.elapsed() < MACHINE_CACHE);
@@ -434,6 +453,8 @@ impl Server {
     /// Forgets every cached state machine (one was created, changed or deleted).
     pub fn forget_machines(&self) {
         if let Ok(mut cache) = self.machines.write() {
+            self.machines_epoch
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             cache.clear();
         }
     }

@@ -789,6 +789,7 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let machine_arn = r.str("stateMachineArn", 256)?;
     let name = r.opt_str("name", 80)?;
     let input = execution_input(r)?;
+    let epoch = server.machines_epoch();
     let machine = resolve(server, machine_arn)?.machine;
     if machine.workflow_type != "EXPRESS" {
         return Err(start_error(
@@ -799,7 +800,7 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         ));
     }
     if split_qualified(machine_arn).1.is_none() {
-        server.remember_machine(&machine);
+        server.remember_machine(&machine, epoch);
     }
     let outcome = server
         .express()

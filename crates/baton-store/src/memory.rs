@@ -29,6 +29,8 @@ struct Inner {
     map_run_executions: BTreeMap<String, MapRunExecutionRecord>,
     /// node -> (generation, lease until; 0 once taken over).
     nodes: BTreeMap<String, (u64, i64)>,
+    /// task token -> the node that dispatched it.
+    task_nodes: BTreeMap<String, String>,
 }
 
 /// The whole store in one mutex: simple, and as consistent as the contract asks.
@@ -173,9 +175,13 @@ impl Inner {
         }
         for token in &t.tasks_removed {
             self.tasks.remove(token);
+            self.task_nodes.remove(token);
         }
         for task in &t.tasks_added {
             self.tasks.insert(task.token.clone(), task.clone());
+            if let Some(f) = &t.node {
+                self.task_nodes.insert(task.token.clone(), f.node.clone());
+            }
         }
         let Some(ex) = self.executions.get_mut(arn) else {
             return 0;
@@ -215,6 +221,8 @@ impl Inner {
                     }
                 }
                 self.tasks.retain(|_, task| &task.execution_arn != arn);
+                let tasks = &self.tasks;
+                self.task_nodes.retain(|token, _| tasks.contains_key(token));
             }
         }
         ex.version
@@ -404,6 +412,14 @@ impl Store for MemoryStore {
                 ex.owner = Some(node.to_string());
             }
         }
+        let Inner {
+            tasks, task_nodes, ..
+        } = &mut *s;
+        for token in tasks.keys() {
+            task_nodes
+                .entry(token.clone())
+                .or_insert_with(|| node.to_string());
+        }
         Ok(NodeFence {
             node: node.to_string(),
             generation,
@@ -454,12 +470,18 @@ impl Store for MemoryStore {
                 out.executions.push(ex.arn.clone());
             }
         }
-        out.tasks = s
-            .tasks
-            .values()
-            .filter(|t| out.executions.binary_search(&t.execution_arn).is_ok())
-            .cloned()
-            .collect();
+        // The tasks the dead node dispatched, whoever owns their execution now.
+        let Inner {
+            tasks, task_nodes, ..
+        } = &mut *s;
+        for (token, node) in task_nodes.iter_mut() {
+            if *node == dead.node {
+                *node = by.node.clone();
+                if let Some(t) = tasks.get(token) {
+                    out.tasks.push(t.clone());
+                }
+            }
+        }
         for x in s.express_pending.values_mut() {
             if x.owner.as_deref() == Some(&dead.node) {
                 x.owner = Some(by.node.clone());
@@ -506,7 +528,9 @@ impl Store for MemoryStore {
         Ok(page(
             s.tasks
                 .iter()
-                .filter(|(_, t)| s.owned_by(&t.execution_arn, owner))
+                .filter(|(k, _)| {
+                    owner.is_none_or(|o| s.task_nodes.get(*k).map(String::as_str) == Some(o))
+                })
                 .map(|(k, v)| (k.clone(), v.clone())),
             p,
         ))

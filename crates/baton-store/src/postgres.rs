@@ -227,6 +227,16 @@ CREATE INDEX IF NOT EXISTS executions_owned ON executions (owner) WHERE status =
     r#"
 ALTER TABLE express_pending ADD COLUMN IF NOT EXISTS owner TEXT;
 "#,
+    // 6: timers carry their execution's owner, tasks the node that dispatched them, so that a
+    // node reads its own by index (not by scanning everyone's).
+    r#"
+ALTER TABLE timers ADD COLUMN IF NOT EXISTS owner TEXT;
+UPDATE timers SET owner = e.owner FROM executions e WHERE e.arn = timers.execution_arn;
+CREATE INDEX IF NOT EXISTS timers_owned ON timers (owner, fire_at_millis, execution_arn, timer_id);
+ALTER TABLE tasks ADD COLUMN IF NOT EXISTS node TEXT;
+UPDATE tasks SET node = e.owner FROM executions e WHERE e.arn = tasks.execution_arn;
+CREATE INDEX IF NOT EXISTS tasks_by_node ON tasks (node, token);
+"#,
 ];
 
 /// The channel commits notify when they add tasks (the payload is the resource).
@@ -895,8 +905,10 @@ const BUMP_AND_END: &str = "UPDATE executions SET version = version + 1, snapsho
      owner = CASE WHEN $9::BOOLEAN THEN NULL ELSE COALESCE($10::TEXT, owner) END \
      WHERE arn = $1 AND version = $2 RETURNING version";
 
+/// Only activity tasks: nothing else is polled for (a callback's token goes to its sender).
 const NOTIFY_TASKS: &str = "SELECT pg_notify('baton_tasks', r) FROM \
-                            (SELECT DISTINCT UNNEST($1::TEXT[])) AS d (r)";
+                            (SELECT DISTINCT UNNEST($1::TEXT[])) AS d (r) \
+                            WHERE r LIKE 'arn:%:activity:%'";
 
 /// The fences of `fences` that are not their node's current generation (read `FOR SHARE`, so
 /// that no take-over moves them until this transaction ends).
@@ -1066,11 +1078,19 @@ fn commit_one<C: GenericClient>(
         let ids: Vec<i64> = set.iter().map(|x| to_i64(x.timer_id)).collect();
         let at: Vec<i64> = set.iter().map(|x| x.fire_at_millis).collect();
         db.execute(
-            "INSERT INTO timers (execution_arn, timer_id, fire_at_millis) \
-             SELECT $1::TEXT, * FROM UNNEST($2::BIGINT[], $3::BIGINT[]) \
-             ON CONFLICT (execution_arn, timer_id) \
-             DO UPDATE SET fire_at_millis = EXCLUDED.fire_at_millis",
-            &[&arn, &ids, &at],
+            "INSERT INTO timers (execution_arn, timer_id, fire_at_millis, owner) \
+             SELECT $1::TEXT, u.id, u.at, $4::TEXT FROM UNNEST($2::BIGINT[], $3::BIGINT[]) \
+             AS u (id, at) ON CONFLICT (execution_arn, timer_id) \
+             DO UPDATE SET fire_at_millis = EXCLUDED.fire_at_millis, owner = EXCLUDED.owner",
+            &[&arn, &ids, &at, &owner],
+        )?;
+    }
+    if let Some(node) = owner {
+        // The execution is the committing node's now: so are the timers it set before.
+        db.execute(
+            "UPDATE timers SET owner = $2 WHERE execution_arn = $1 \
+             AND owner IS DISTINCT FROM $2",
+            &[&arn, &node],
         )?;
     }
     for m in &t.map_runs {
@@ -1125,11 +1145,13 @@ fn commit_one<C: GenericClient>(
         // transaction added since the check above.
         db.insert(
             "INSERT INTO tasks (token, execution_arn, task_id, resource, input, \
-             created_millis, worker) SELECT u.token, $1::TEXT, u.task_id, u.resource, u.input, \
-             u.created_millis, u.worker FROM UNNEST($2::TEXT[], $3::BIGINT[], $4::TEXT[], \
-             $5::TEXT[], $6::BIGINT[], $7::TEXT[]) \
+             created_millis, worker, node) SELECT u.token, $1::TEXT, u.task_id, u.resource, \
+             u.input, u.created_millis, u.worker, $8::TEXT FROM UNNEST($2::TEXT[], \
+             $3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[]) \
              AS u (token, task_id, resource, input, created_millis, worker)",
-            &[&arn, &tokens, &ids, &resources, &inputs, &at, &workers],
+            &[
+                &arn, &tokens, &ids, &resources, &inputs, &at, &workers, &owner,
+            ],
             &format!("a task token of {arn}"),
         )?;
         // Delivered when (and only if) the transaction commits with this step.
@@ -1219,9 +1241,10 @@ fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<St
     let Some(first) = &e.first else {
         return Ok(Started::Created(record));
     };
-    // The owner is set already (the fence was checked above).
+    // The fence was checked above (commit_one does not check it); the node owns what the
+    // first step sets.
     let first = Transition {
-        node: None,
+        node: e.node.clone(),
         ..first.clone()
     };
     commit_one(db, &e.arn, 1, &first)?;
@@ -1443,10 +1466,12 @@ fn insert_all<C: GenericClient>(
     }
     // Timers and tasks of the executions still running (an ended one keeps none); a timer set
     // twice in one step fires at the later setting.
-    let (mut t_arn, mut t_id, mut t_at) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut t_arn, mut t_id, mut t_at, mut t_owner) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut k_token, mut k_arn, mut k_id, mut k_resource) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut k_input, mut k_at, mut k_worker) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut k_input, mut k_at, mut k_worker, mut k_node) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (e, t) in steps().filter(|(e, _)| !ended(e)) {
         for (i, timer) in t.timers_set.iter().enumerate() {
             if t.timers_set[i + 1..]
@@ -1458,6 +1483,7 @@ fn insert_all<C: GenericClient>(
             t_arn.push(e.arn.as_str());
             t_id.push(to_i64(timer.timer_id));
             t_at.push(timer.fire_at_millis);
+            t_owner.push(e.node.as_ref().map(|f| f.node.as_str()));
         }
         for task in &t.tasks_added {
             k_token.push(task.token.as_str());
@@ -1467,20 +1493,21 @@ fn insert_all<C: GenericClient>(
             k_input.push(task.input.as_str());
             k_at.push(task.created_millis);
             k_worker.push(task.worker.as_deref());
+            k_node.push(e.node.as_ref().map(|f| f.node.as_str()));
         }
     }
     if !t_arn.is_empty() {
         db.execute(
-            "INSERT INTO timers (execution_arn, timer_id, fire_at_millis) \
-             SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[])",
-            &[&t_arn, &t_id, &t_at],
+            "INSERT INTO timers (execution_arn, timer_id, fire_at_millis, owner) \
+             SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[])",
+            &[&t_arn, &t_id, &t_at, &t_owner],
         )?;
     }
     if !k_token.is_empty() {
         db.execute(
             "INSERT INTO tasks (token, execution_arn, task_id, resource, input, created_millis, \
-             worker) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], \
-             $5::TEXT[], $6::BIGINT[], $7::TEXT[])",
+             worker, node) SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], \
+             $4::TEXT[], $5::TEXT[], $6::BIGINT[], $7::TEXT[], $8::TEXT[])",
             &[
                 &k_token,
                 &k_arn,
@@ -1489,6 +1516,7 @@ fn insert_all<C: GenericClient>(
                 &k_input,
                 &k_at,
                 &k_worker,
+                &k_node,
             ],
         )?;
         db.execute(NOTIFY_TASKS, &[&k_resource])?;
@@ -1768,6 +1796,8 @@ impl Store for PostgresStore {
                 "UPDATE executions SET owner = $1 WHERE status = 'RUNNING' AND owner IS NULL",
                 &[&node],
             )?;
+            db.execute("UPDATE timers SET owner = $1 WHERE owner IS NULL", &[&node])?;
+            db.execute("UPDATE tasks SET node = $1 WHERE node IS NULL", &[&node])?;
             Ok(NodeFence {
                 node: node.to_string(),
                 generation: to_u64(generation),
@@ -1822,22 +1852,29 @@ impl Store for PostgresStore {
             if taken == 0 {
                 return Ok(None);
             }
+            // Rows locked in ARN order, as commits lock them, so that the two cannot deadlock.
             let mut executions = db.rows(
-                "UPDATE executions SET owner = $2 WHERE status = 'RUNNING' AND owner = $1 \
+                "UPDATE executions SET owner = $2 WHERE arn IN (SELECT arn FROM executions \
+                 WHERE status = 'RUNNING' AND owner = $1 ORDER BY arn FOR UPDATE) \
                  RETURNING arn",
                 &[&dead.node, &by.node],
                 |r| get::<String>(r, 0),
             )?;
             executions.sort();
-            let tasks = db.rows(
+            db.execute(
+                "UPDATE timers SET owner = $2 WHERE owner = $1",
+                &[&dead.node, &by.node],
+            )?;
+            // The tasks the dead node dispatched, whoever owns their execution now.
+            let mut tasks = db.rows(
                 concat!(
-                    "SELECT ",
-                    task_columns!(),
-                    " FROM tasks WHERE execution_arn = ANY($1) ORDER BY token"
+                    "UPDATE tasks SET node = $2 WHERE node = $1 RETURNING ",
+                    task_columns!()
                 ),
-                &[&executions],
+                &[&dead.node, &by.node],
                 task_row,
             )?;
+            tasks.sort_by(|a, b| a.token.cmp(&b.token));
             let express = db.rows(
                 concat!(
                     "UPDATE express_pending SET owner = $2 WHERE owner = $1 RETURNING ",
@@ -1869,10 +1906,9 @@ impl Store for PostgresStore {
                 timer_row,
             ),
             Some(owner) => db.rows(
-                "SELECT t.execution_arn, t.timer_id, t.fire_at_millis FROM timers t \
-                 JOIN executions e ON e.arn = t.execution_arn \
-                 WHERE t.fire_at_millis <= $1 AND e.owner = $3 AND e.status = 'RUNNING' \
-                 ORDER BY t.fire_at_millis, t.execution_arn, t.timer_id LIMIT $2",
+                "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
+                 WHERE owner = $3 AND fire_at_millis <= $1 \
+                 ORDER BY fire_at_millis, execution_arn, timer_id LIMIT $2",
                 &[&until_millis, &sql_limit(limit), &owner],
                 timer_row,
             ),
@@ -1880,15 +1916,20 @@ impl Store for PostgresStore {
     }
 
     fn next_timer(&self, owner: Option<&str>, after_millis: i64) -> Result<Option<i64>> {
-        self.with(|db| {
-            db.row(
-                "SELECT t.fire_at_millis FROM timers t \
-                 WHERE t.fire_at_millis > $1 AND ($2::TEXT IS NULL OR EXISTS (SELECT 1 \
-                 FROM executions e WHERE e.arn = t.execution_arn AND e.owner = $2::TEXT \
-                 AND e.status = 'RUNNING')) ORDER BY t.fire_at_millis LIMIT 1",
+        // Two statements, so that each uses its index (`timers_owned`, `timers_due`).
+        self.with(|db| match owner {
+            Some(owner) => db.row(
+                "SELECT fire_at_millis FROM timers WHERE owner = $2 AND fire_at_millis > $1 \
+                 ORDER BY fire_at_millis LIMIT 1",
                 &[&after_millis, &owner],
                 |r| get::<i64>(r, 0),
-            )
+            ),
+            None => db.row(
+                "SELECT fire_at_millis FROM timers WHERE fire_at_millis > $1 \
+                 ORDER BY fire_at_millis LIMIT 1",
+                &[&after_millis],
+                |r| get::<i64>(r, 0),
+            ),
         })
     }
 
@@ -1908,9 +1949,8 @@ impl Store for PostgresStore {
                 concat!(
                     "SELECT ",
                     task_columns!(),
-                    " FROM tasks WHERE token > $1 AND ($3::TEXT IS NULL OR EXISTS (SELECT 1 \
-                     FROM executions e WHERE e.arn = tasks.execution_arn \
-                     AND e.owner = $3::TEXT AND e.status = 'RUNNING')) ORDER BY token LIMIT $2"
+                    " FROM tasks WHERE token > $1 AND ($3::TEXT IS NULL OR node = $3::TEXT) \
+                     ORDER BY token LIMIT $2"
                 ),
                 &[&page.after.unwrap_or(""), &sql_limit(page.limit), &owner],
                 task_row,

@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS timers (
     execution_arn TEXT NOT NULL,
     timer_id INTEGER NOT NULL,
     fire_at_millis INTEGER NOT NULL,
+    owner TEXT,
     PRIMARY KEY (execution_arn, timer_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS timers_due ON timers (fire_at_millis);
@@ -85,7 +86,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     resource TEXT NOT NULL,
     input TEXT NOT NULL,
     created_millis INTEGER NOT NULL,
-    worker TEXT
+    worker TEXT,
+    node TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_by_resource ON tasks (resource, worker, created_millis);
 CREATE INDEX IF NOT EXISTS tasks_by_execution ON tasks (execution_arn);
@@ -337,10 +339,6 @@ fn fence_holds(conn: &Connection, fence: Option<&NodeFence>) -> Result<()> {
     }
 }
 
-/// Whether a running execution is `owner`'s (every one when `owner` is `None`), in SQL.
-const OWNED: &str = "(?1 IS NULL OR EXISTS (SELECT 1 FROM executions e \
-     WHERE e.arn = execution_arn AND e.owner = ?1 AND e.status = 'RUNNING'))";
-
 fn check(conn: &Connection, t: &Transition) -> Result<()> {
     fence_holds(conn, t.node.as_ref())?;
     let version: Option<i64> = conn
@@ -417,12 +415,25 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
         for id in &t.timers_cleared {
             clear.execute(params![arn, to_i64(*id)])?;
         }
+        let owner = t.node.as_ref().map(|f| f.node.as_str());
         let mut set = conn.prepare_cached(
-            "INSERT OR REPLACE INTO timers (execution_arn, timer_id, fire_at_millis) \
-             VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO timers (execution_arn, timer_id, fire_at_millis, owner) \
+             VALUES (?1, ?2, ?3, ?4)",
         )?;
         for timer in &t.timers_set {
-            set.execute(params![arn, to_i64(timer.timer_id), timer.fire_at_millis])?;
+            set.execute(params![
+                arn,
+                to_i64(timer.timer_id),
+                timer.fire_at_millis,
+                owner
+            ])?;
+        }
+        if let Some(node) = owner {
+            // The execution is the committing node's now: so are the timers it set before.
+            conn.prepare_cached(
+                "UPDATE timers SET owner = ?2 WHERE execution_arn = ?1 AND owner IS NOT ?2",
+            )?
+            .execute(params![arn, node])?;
         }
     }
     if !t.map_runs.is_empty() {
@@ -464,7 +475,7 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
         }
         let mut add = conn.prepare_cached(
             "INSERT INTO tasks (token, execution_arn, task_id, resource, input, \
-             created_millis, worker) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             created_millis, worker, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for task in &t.tasks_added {
             add.execute(params![
@@ -474,7 +485,8 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
                 task.resource,
                 task.input,
                 task.created_millis,
-                task.worker
+                task.worker,
+                t.node.as_ref().map(|f| f.node.as_str())
             ])?;
         }
     }
@@ -634,6 +646,24 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     if !has_column(conn, "express_pending", "owner")? {
         conn.execute_batch("ALTER TABLE express_pending ADD COLUMN owner TEXT")?;
     }
+    if !has_column(conn, "timers", "owner")? {
+        // Timers carry their execution's owner, tasks the node that dispatched them, so that
+        // a node reads its own by index.
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE timers ADD COLUMN owner TEXT;
+             UPDATE timers SET owner = (SELECT owner FROM executions e
+                 WHERE e.arn = timers.execution_arn);
+             ALTER TABLE tasks ADD COLUMN node TEXT;
+             UPDATE tasks SET node = (SELECT owner FROM executions e
+                 WHERE e.arn = tasks.execution_arn);
+             COMMIT;",
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS timers_owned ON timers (owner, fire_at_millis);
+         CREATE INDEX IF NOT EXISTS tasks_by_node ON tasks (node, token);",
+    )?;
     conn.execute(
         &format!(
             "INSERT OR IGNORE INTO revisions ({MACHINE_COLUMNS}) SELECT {MACHINE_COLUMNS} FROM state_machines"
@@ -701,11 +731,10 @@ fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
     })
     .map_err(backend)?;
     if let Some(first) = &e.first {
-        // The start checked the fence already.
         let first = Transition {
             execution_arn: e.arn.clone(),
             expected_version: 1,
-            node: None,
+            node: e.node.clone(),
             ..first.clone()
         };
         check(tx, &first)?;
@@ -980,11 +1009,13 @@ impl Store for SqliteStore {
                 |r| r.get(0),
             )
             .map_err(backend)?;
-        tx.execute(
+        for sql in [
             "UPDATE executions SET owner = ?1 WHERE status = 'RUNNING' AND owner IS NULL",
-            params![node],
-        )
-        .map_err(backend)?;
+            "UPDATE timers SET owner = ?1 WHERE owner IS NULL",
+            "UPDATE tasks SET node = ?1 WHERE node IS NULL",
+        ] {
+            tx.execute(sql, params![node]).map_err(backend)?;
+        }
         tx.commit().map_err(backend)?;
         Ok(NodeFence {
             node: node.to_string(),
@@ -1055,19 +1086,19 @@ impl Store for SqliteStore {
             |r| r.get::<_, String>(0),
         )?;
         executions.sort();
-        let tasks = all_rows(
+        tx.execute(
+            "UPDATE timers SET owner = ?2 WHERE owner = ?1",
+            params![dead.node, by.node],
+        )
+        .map_err(backend)?;
+        // The tasks the dead node dispatched, whoever owns their execution now.
+        let mut tasks = all_rows(
             &tx,
-            &format!(
-                "SELECT {TASK_COLUMNS} FROM tasks WHERE execution_arn IN \
-                 (SELECT arn FROM executions WHERE status = 'RUNNING' AND owner = ?1) \
-                 ORDER BY token"
-            ),
-            params![by.node],
+            &format!("UPDATE tasks SET node = ?2 WHERE node = ?1 RETURNING {TASK_COLUMNS}"),
+            params![dead.node, by.node],
             task_row,
-        )?
-        .into_iter()
-        .filter(|t| executions.binary_search(&t.execution_arn).is_ok())
-        .collect();
+        )?;
+        tasks.sort_by(|a, b| a.token.cmp(&b.token));
         let express = all_rows(
             &tx,
             &format!(
@@ -1093,11 +1124,9 @@ impl Store for SqliteStore {
         let conn = self.conn()?;
         all_rows(
             &conn,
-            &format!(
-                "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
-                 WHERE fire_at_millis <= ?2 AND {OWNED} \
-                 ORDER BY fire_at_millis, execution_arn, timer_id LIMIT ?3"
-            ),
+            "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
+             WHERE fire_at_millis <= ?2 AND (?1 IS NULL OR owner = ?1) \
+             ORDER BY fire_at_millis, execution_arn, timer_id LIMIT ?3",
             params![owner, until_millis, to_i64(limit as u64)],
             |r| {
                 Ok(TimerRecord {
@@ -1113,10 +1142,8 @@ impl Store for SqliteStore {
         let conn = self.conn()?;
         Ok(all_rows(
             &conn,
-            &format!(
-                "SELECT fire_at_millis FROM timers WHERE fire_at_millis > ?2 AND {OWNED} \
-                 ORDER BY fire_at_millis LIMIT 1"
-            ),
+            "SELECT fire_at_millis FROM timers WHERE fire_at_millis > ?2 \
+             AND (?1 IS NULL OR owner = ?1) ORDER BY fire_at_millis LIMIT 1",
             params![owner, after_millis],
             |r| r.get::<_, i64>(0),
         )?
@@ -1140,8 +1167,8 @@ impl Store for SqliteStore {
         all_rows(
             &conn,
             &format!(
-                "SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?2 AND {OWNED} \
-                 ORDER BY token LIMIT ?3"
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE token > ?2 \
+                 AND (?1 IS NULL OR node = ?1) ORDER BY token LIMIT ?3"
             ),
             params![owner, page.after.unwrap_or(""), to_i64(page.limit as u64)],
             task_row,

@@ -666,6 +666,57 @@ fn leases(store: &dyn Store) {
     assert_eq!(owner_of(store, &b.arn), None);
 }
 
+/// A task stays with the node that dispatched it when another node moves its execution on, so
+/// that a take-over of the dispatching node hands it over (and its restart dispatches it).
+fn tasks_follow_the_node_that_dispatched_them(store: &dyn Store) {
+    let n1 = store.join_node("n1", 0, 1_000).unwrap();
+    let n2 = store.join_node("n2", 0, 60_000).unwrap();
+    let ex = started(store, "x");
+    let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
+    t.node = Some(n1.clone());
+    t.tasks_added = vec![TaskRecord {
+        token: "token-x".into(),
+        execution_arn: ex.arn.clone(),
+        task_id: 1,
+        resource: "arn:aws:states:::lambda:invoke".into(),
+        input: "{}".into(),
+        created_millis: 2_000,
+        worker: None,
+    }];
+    one(store, t).unwrap();
+    // n2 moves the execution on (another branch's answer came through it).
+    let mut moved = step(&ex.arn, 2, vec![event(2, "PassStateEntered")]);
+    moved.node = Some(n2.clone());
+    one(store, moved).unwrap();
+    assert_eq!(owner_of(store, &ex.arn).as_deref(), Some("n2"));
+    let all = Page {
+        after: None,
+        limit: 10,
+    };
+    let tokens = |owner| {
+        store
+            .pending_tasks(owner, all)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.token)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(tokens(Some("n1")), ["token-x"]);
+    assert!(tokens(Some("n2")).is_empty());
+    // n1 dies: n2 takes its task over, though n1 owned no execution any more.
+    let taken = store.take_over(&n1, &n2, 5_000).unwrap().unwrap();
+    assert!(taken.executions.is_empty());
+    assert_eq!(
+        taken
+            .tasks
+            .iter()
+            .map(|t| t.token.as_str())
+            .collect::<Vec<_>>(),
+        ["token-x"]
+    );
+    assert_eq!(tokens(Some("n2")), ["token-x"]);
+}
+
 /// A commit that adds a task tells the store's task listeners its resource.
 fn task_listeners(store: &dyn Store) {
     let heard: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -1190,6 +1241,12 @@ macro_rules! suite {
             fn leases() {
                 let Some(store) = $make else { return };
                 super::leases(&*store);
+            }
+
+            #[test]
+            fn tasks_follow_the_node_that_dispatched_them() {
+                let Some(store) = $make else { return };
+                super::tasks_follow_the_node_that_dispatched_them(&*store);
             }
 
             #[test]
