@@ -431,6 +431,11 @@ impl Express {
         self.shared.resume(starts)
     }
 
+    /// The parsed state machine of a record (cached by ARN and revision).
+    pub fn machine(&self, record: &StateMachineRecord) -> Result<Arc<StateMachine>> {
+        self.shared.machines.machine(record)
+    }
+
     /// A handle that runs stored starts on this runtime (for the Standard runtime's take-overs,
     /// which come from its own thread).
     pub fn resumer(&self) -> ExpressResumer {

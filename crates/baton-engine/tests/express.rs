@@ -284,7 +284,9 @@ fn a_dead_nodes_asynchronous_starts_are_taken_over() {
         })
         .collect();
     assert!(starts.iter().all(|s| s.owner.as_deref() == Some("a")));
-    // "Dies": its threads stop and its lease is left to run out (no clean shutdown).
+    // "Dies" without a clean shutdown: its lease is left to run out. (Its threads go on, but
+    // its clock stands still and it is joined again below under a new generation, so it
+    // neither runs nor renews anything that matters.)
     std::mem::forget(a);
     std::mem::forget(xa);
     let fence = store.join_node("a", 0, 0).unwrap();

@@ -799,7 +799,13 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
             "",
         ));
     }
-    if split_qualified(machine_arn).1.is_none() {
+    // Only a machine whose first step is short may run on the request's thread.
+    if split_qualified(machine_arn).1.is_none()
+        && server
+            .express()
+            .machine(&machine)
+            .is_ok_and(|m| runs_briefly(&m))
+    {
         server.remember_machine(&machine, epoch);
     }
     let outcome = server
@@ -807,6 +813,45 @@ fn start_sync_execution(server: &Server, r: &Request<'_>) -> ApiResult {
         .start_sync(&machine, name, &input)
         .map_err(|e| start_error(e, machine_arn, name.unwrap_or(""), ""))?;
     Ok(sync_outcome_json(&outcome))
+}
+
+/// Whether every path through a machine is short: no loop in any block (a Choice going back,
+/// a Catch retrying) and no Map (whose items may be many). Such a machine runs on the
+/// request's thread; any other could hold it for up to 100,000 events.
+fn runs_briefly(machine: &baton_asl::model::StateMachine) -> bool {
+    fn acyclic(g: &baton_asl::graph::Group) -> bool {
+        use std::collections::HashMap;
+        let mut next: HashMap<&str, Vec<&str>> = HashMap::new();
+        for e in &g.edges {
+            next.entry(e.from.as_str()).or_default().push(e.to.as_str());
+        }
+        // 0 unseen, 1 on the path, 2 done.
+        let mut mark: HashMap<&str, u8> = HashMap::new();
+        fn visit<'a>(
+            n: &'a str,
+            next: &HashMap<&'a str, Vec<&'a str>>,
+            mark: &mut HashMap<&'a str, u8>,
+        ) -> bool {
+            match mark.get(n) {
+                Some(1) => return false,
+                Some(2) => return true,
+                _ => {}
+            }
+            mark.insert(n, 1);
+            for m in next.get(n).into_iter().flatten() {
+                if !visit(m, next, mark) {
+                    return false;
+                }
+            }
+            mark.insert(n, 2);
+            true
+        }
+        let starts: Vec<&str> = next.keys().copied().collect();
+        starts.into_iter().all(|n| visit(n, &next, &mut mark))
+            && g.states.iter().all(|(_, kind, _)| *kind != "Map")
+            && g.children.iter().all(acyclic)
+    }
+    acyclic(&baton_asl::graph::build(machine))
 }
 
 /// A StartSyncExecution begun on the caller's (async) thread.
@@ -2115,4 +2160,52 @@ fn resolve_listed(
         }
     };
     Ok((machine, through))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parsed(definition: Value) -> baton_asl::model::StateMachine {
+        baton_asl::analyze(
+            &definition.to_string(),
+            &baton_asl::Options {
+                workflow_type: WorkflowType::Express,
+                ..baton_asl::Options::default()
+            },
+        )
+        .machine
+        .unwrap()
+    }
+
+    #[test]
+    fn only_machines_without_loops_or_maps_run_on_the_request_thread() {
+        let straight = json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.x", "IsPresent": true, "Next": "D"}], "Default": "D"},
+            "D": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}]}}});
+        assert!(runs_briefly(&parsed(straight)));
+        let looping = json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.x", "IsPresent": true, "Next": "A"}], "Default": "E"},
+            "E": {"Type": "Succeed"}}});
+        assert!(!runs_briefly(&parsed(looping)));
+        let nested_loop = json!({"StartAt": "D", "States": {
+            "D": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "P", "States": {
+                    "P": {"Type": "Pass", "Next": "Q"},
+                    "Q": {"Type": "Choice", "Choices": [
+                        {"Variable": "$.x", "IsPresent": true, "Next": "P"}],
+                        "Default": "R"},
+                    "R": {"Type": "Succeed"}}}]}}});
+        assert!(!runs_briefly(&parsed(nested_loop)));
+        let map = json!({"StartAt": "M", "States": {
+            "M": {"Type": "Map", "End": true, "ItemProcessor": {
+                "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
+        assert!(!runs_briefly(&parsed(map)));
+    }
 }

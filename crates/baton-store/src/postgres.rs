@@ -14,9 +14,10 @@
 //!   nobody else appends to that execution's history meanwhile.
 //! - [`Store::take_task`] picks its row with `FOR UPDATE SKIP LOCKED`: two workers never get
 //!   the same task.
-//! - A commit naming a node reads the node's generation `FOR SHARE` first, so a take-over
-//!   (which bumps it) waits for commits in flight and every later commit of the old
-//!   generation is refused with [`StoreError::LeaseLost`].
+//! - A commit naming a node reads the node's generation `FOR KEY SHARE` first, so a take-over
+//!   (which locks the row `FOR UPDATE`, then bumps it) waits for commits in flight and every
+//!   later commit of the old generation is refused with [`StoreError::LeaseLost`]; renewals
+//!   do not wait for commits.
 //! - A commit that adds tasks sends `NOTIFY baton_tasks` with their resource; each store
 //!   listening ([`Store::watch_tasks`]) keeps one connection of its own on `LISTEN`.
 //! - Unique keys (names, ARNs, tokens) are enforced by the database; a unique violation is
@@ -910,8 +911,9 @@ const NOTIFY_TASKS: &str = "SELECT pg_notify('baton_tasks', r) FROM \
                             (SELECT DISTINCT UNNEST($1::TEXT[])) AS d (r) \
                             WHERE r LIKE 'arn:%:activity:%'";
 
-/// The fences of `fences` that are not their node's current generation (read `FOR SHARE`, so
-/// that no take-over moves them until this transaction ends).
+/// The fences of `fences` that are not their node's current generation, read `FOR KEY SHARE`:
+/// a take-over or a join (which lock the row `FOR UPDATE` first) waits until this transaction
+/// ends, while a renewal (an update of no key) does not.
 fn lost_fences<'f, C: GenericClient>(
     db: &mut Db<'_, C>,
     fences: impl IntoIterator<Item = &'f NodeFence>,
@@ -923,7 +925,7 @@ fn lost_fences<'f, C: GenericClient>(
             continue;
         }
         let generation = db.row(
-            "SELECT generation FROM nodes WHERE node = $1 FOR SHARE",
+            "SELECT generation FROM nodes WHERE node = $1 FOR KEY SHARE",
             &[&f.node],
             |r| get::<i64>(r, 0),
         )?;
@@ -1784,6 +1786,8 @@ impl Store for PostgresStore {
 
     fn join_node(&self, node: &str, _now: i64, lease_until_millis: i64) -> Result<NodeFence> {
         self.in_transaction(|db| {
+            // An earlier incarnation's commits in flight finish first.
+            db.execute("SELECT 1 FROM nodes WHERE node = $1 FOR UPDATE", &[&node])?;
             let generation: i64 = db
                 .query_one(
                     "INSERT INTO nodes (node, generation, lease_until_millis) VALUES ($1, 1, $2) \
@@ -1841,8 +1845,12 @@ impl Store for PostgresStore {
             if !lost_fences(db, [by])?.is_empty() {
                 return Err(lease_lost(by));
             }
-            // Waits for the dead node's commits in flight (they hold its row FOR SHARE); once
-            // bumped, none of its generation commits again.
+            // Waits for the dead node's commits in flight (they hold its row FOR KEY SHARE);
+            // once bumped, none of its generation commits again.
+            db.execute(
+                "SELECT 1 FROM nodes WHERE node = $1 FOR UPDATE",
+                &[&dead.node],
+            )?;
             let taken = db.execute(
                 "UPDATE nodes SET generation = generation + 1, lease_until_millis = 0 \
                  WHERE node = $1 AND generation = $2 AND lease_until_millis > 0 \
