@@ -581,13 +581,19 @@ impl Durable {
     /// dispatch (none when an execution of that name and input existed already).
     pub fn start_batch(&self, starts: Vec<PreparedStart>) -> Result<Vec<Result<Step>>> {
         let node = self.node();
-        let mut news: Vec<NewExecution> = starts
-            .iter()
-            .map(|p| NewExecution {
-                node: node.clone(),
-                ..p.execution.clone()
+        // Moved, not copied: a start carries its first step's snapshot and history.
+        let (mut news, dispatches): (Vec<NewExecution>, Vec<Vec<Dispatch>>) = starts
+            .into_iter()
+            .map(|p| {
+                (
+                    NewExecution {
+                        node: node.clone(),
+                        ..p.execution
+                    },
+                    p.dispatch,
+                )
             })
-            .collect();
+            .unzip();
         let mut results = self.store.start_executions(&news)?;
         // Taken over while paused: join again and store the refused starts once more.
         self.after_lease_lost(
@@ -599,11 +605,11 @@ impl Durable {
         )?;
         Ok(results
             .into_iter()
-            .zip(starts)
-            .map(|(r, p)| match r {
+            .zip(dispatches)
+            .map(|(r, dispatch)| match r {
                 Ok(Started::Created(execution)) => Ok(Step {
                     execution,
-                    dispatch: p.dispatch,
+                    dispatch,
                     existed: false,
                 }),
                 Ok(Started::Existing(execution)) => Ok(Step {
@@ -806,13 +812,19 @@ impl Durable {
     /// commit is rejected alone; its signals must be delivered again.
     pub fn commit_batch(&self, batch: Vec<Prepared>) -> Result<Vec<Result<Committed>>> {
         let node = self.node();
-        let mut transitions: Vec<Transition> = batch
-            .iter()
-            .map(|p| Transition {
-                node: node.clone(),
-                ..p.transition.clone()
+        // Moved, not copied: a transition carries the snapshot and the step's history.
+        let (mut transitions, dispatches): (Vec<Transition>, Vec<Vec<Dispatch>>) = batch
+            .into_iter()
+            .map(|p| {
+                (
+                    Transition {
+                        node: node.clone(),
+                        ..p.transition
+                    },
+                    p.dispatch,
+                )
             })
-            .collect();
+            .unzip();
         let mut results = self.store.commit(&transitions)?;
         // Taken over while paused: join again and commit the refused steps once more; the
         // version fence rejects those another node has moved on meanwhile.
@@ -825,17 +837,16 @@ impl Durable {
         )?;
         Ok(results
             .into_iter()
-            .zip(batch)
-            .map(|(r, p)| {
+            .zip(transitions.into_iter().zip(dispatches))
+            .map(|(r, (t, dispatch))| {
                 r.map(|version| Committed {
-                    execution_arn: p.transition.execution_arn.clone(),
+                    execution_arn: t.execution_arn,
                     version,
-                    ended: p
-                        .transition
+                    ended: t
                         .status
                         .as_ref()
                         .is_some_and(|e| e.status != ExecutionStatus::Running),
-                    dispatch: p.dispatch,
+                    dispatch,
                 })
                 .map_err(DurableError::Store)
             })

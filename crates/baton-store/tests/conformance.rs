@@ -523,15 +523,11 @@ fn leases(store: &dyn Store) {
     one(store, ta).unwrap();
     let mut tb = step(&b.arn, 1, vec![event(1, "ExecutionStarted")]);
     tb.timers_set = vec![timer_at(1, 4_000)];
-    tb.tasks_added = vec![TaskRecord {
-        token: "token-b".into(),
-        execution_arn: b.arn.clone(),
-        task_id: 1,
-        resource: "arn:aws:states:us-east-1:123456789012:activity:x".into(),
-        input: "{}".into(),
-        created_millis: 2_000,
-        worker: None,
-    }];
+    tb.tasks_added = vec![pending_task(
+        "token-b",
+        &b.arn,
+        "arn:aws:states:us-east-1:123456789012:activity:x",
+    )];
     tb.node = Some(n2.clone());
     one(store, tb).unwrap();
     let arns = |timers: Vec<TimerRecord>| -> Vec<String> {
@@ -674,15 +670,11 @@ fn tasks_follow_the_node_that_dispatched_them(store: &dyn Store) {
     let ex = started(store, "x");
     let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
     t.node = Some(n1.clone());
-    t.tasks_added = vec![TaskRecord {
-        token: "token-x".into(),
-        execution_arn: ex.arn.clone(),
-        task_id: 1,
-        resource: "arn:aws:states:::lambda:invoke".into(),
-        input: "{}".into(),
-        created_millis: 2_000,
-        worker: None,
-    }];
+    t.tasks_added = vec![pending_task(
+        "token-x",
+        &ex.arn,
+        "arn:aws:states:::lambda:invoke",
+    )];
     one(store, t).unwrap();
     // n2 moves the execution on (another branch's answer came through it).
     let mut moved = step(&ex.arn, 2, vec![event(2, "PassStateEntered")]);
@@ -717,36 +709,59 @@ fn tasks_follow_the_node_that_dispatched_them(store: &dyn Store) {
     assert_eq!(tokens(Some("n2")), ["token-x"]);
 }
 
-/// A commit that adds a task tells the store's task listeners its resource.
-fn task_listeners(store: &dyn Store) {
+/// A pending task of `execution` for `resource`, added at 2,000.
+fn pending_task(token: &str, execution: &str, resource: &str) -> TaskRecord {
+    TaskRecord {
+        token: token.into(),
+        execution_arn: execution.into(),
+        task_id: 1,
+        resource: resource.into(),
+        input: "{}".into(),
+        created_millis: 2_000,
+        worker: None,
+    }
+}
+
+/// The resources `store` tells its task listeners of, as they come.
+fn listen(store: &dyn Store) -> Arc<Mutex<Vec<String>>> {
     let heard: Arc<Mutex<Vec<String>>> = Arc::default();
     let h = Arc::clone(&heard);
     store.watch_tasks(Arc::new(move |r: &str| {
         h.lock().unwrap().push(r.to_string());
     }));
-    let ex = started(store, "t");
-    let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
-    t.tasks_added = vec![TaskRecord {
-        token: "token-t".into(),
-        execution_arn: ex.arn.clone(),
-        task_id: 1,
-        resource: "arn:aws:states:us-east-1:123456789012:activity:heard".into(),
-        input: "{}".into(),
-        created_millis: 2_000,
-        worker: None,
-    }];
-    one(store, t).unwrap();
-    // PostgreSQL may also tell it again through LISTEN, a moment later.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while heard.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+    heard
+}
+
+/// Whether a resource ending in `suffix` is heard within `seconds`.
+fn hears(heard: &Mutex<Vec<String>>, suffix: &str, seconds: u64) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if heard.lock().unwrap().iter().any(|r| r.ends_with(suffix)) {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
+}
+
+/// A commit that adds a task tells the store's task listeners its resource.
+fn task_listeners(store: &dyn Store) {
+    let heard = listen(store);
+    let ex = started(store, "t");
+    let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
+    t.tasks_added = vec![pending_task(
+        "token-t",
+        &ex.arn,
+        "arn:aws:states:us-east-1:123456789012:activity:heard",
+    )];
+    one(store, t).unwrap();
+    // PostgreSQL may also tell it again through LISTEN, a moment later.
     assert!(
-        heard
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.ends_with("activity:heard"))
+        hears(&heard, "activity:heard", 5),
+        "{:?}",
+        heard.lock().unwrap()
     );
 }
 
@@ -1650,35 +1665,19 @@ fn postgres_task_notifications_cross_stores() {
         return;
     };
     let (listener, committer) = (schema.open(), schema.open());
-    let heard: Arc<Mutex<Vec<String>>> = Arc::default();
-    let h = Arc::clone(&heard);
-    listener.watch_tasks(Arc::new(move |r: &str| {
-        h.lock().unwrap().push(r.to_string());
-    }));
+    let heard = listen(&listener);
     // The LISTEN connection is opened by a thread: give it a moment before committing.
     std::thread::sleep(std::time::Duration::from_millis(300));
     let ex = started(&committer, "n");
     let mut t = step(&ex.arn, 1, vec![event(1, "ExecutionStarted")]);
-    t.tasks_added = vec![TaskRecord {
-        token: "token-n".into(),
-        execution_arn: ex.arn.clone(),
-        task_id: 1,
-        resource: "arn:aws:states:us-east-1:123456789012:activity:notified".into(),
-        input: "{}".into(),
-        created_millis: 2_000,
-        worker: None,
-    }];
+    t.tasks_added = vec![pending_task(
+        "token-n",
+        &ex.arn,
+        "arn:aws:states:us-east-1:123456789012:activity:notified",
+    )];
     one(&committer, t).unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while heard.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
     assert!(
-        heard
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.ends_with("activity:notified")),
+        hears(&heard, "activity:notified", 10),
         "{:?}",
         heard.lock().unwrap()
     );
