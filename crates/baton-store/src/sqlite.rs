@@ -363,11 +363,7 @@ fn check(conn: &Connection, t: &Transition) -> Result<()> {
         if t.tasks_removed.contains(&task.token) {
             continue;
         }
-        let taken: bool = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM tasks WHERE token = ?1)")
-            .and_then(|mut s| s.query_row(params![task.token], |r| r.get(0)))
-            .map_err(backend)?;
-        if taken {
+        if token_taken(conn, &task.token)? {
             return Err(StoreError::AlreadyExists(format!(
                 "task token {}",
                 task.token
@@ -393,22 +389,7 @@ fn check(conn: &Connection, t: &Transition) -> Result<()> {
 
 fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
     let arn = &t.execution_arn;
-    {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO history (execution_arn, id, previous_event_id, timestamp_millis, \
-             event_type, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for e in &t.events {
-            insert.execute(params![
-                arn,
-                to_i64(e.id),
-                to_i64(e.previous_event_id),
-                e.timestamp_millis,
-                e.event_type,
-                e.details
-            ])?;
-        }
-    }
+    insert_events(conn, arn, &t.events)?;
     {
         let mut clear =
             conn.prepare_cached("DELETE FROM timers WHERE execution_arn = ?1 AND timer_id = ?2")?;
@@ -436,60 +417,19 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
             .execute(params![arn, node])?;
         }
     }
-    if !t.map_runs.is_empty() {
-        let mut put = conn.prepare_cached(
-            "INSERT OR REPLACE INTO map_runs (arn, execution_arn, start_millis, stop_millis, \
-             status, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for m in &t.map_runs {
-            put.execute(params![
-                m.arn,
-                m.execution_arn,
-                m.start_millis,
-                m.stop_millis,
-                m.status,
-                m.details
-            ])?;
-        }
-    }
-    if !t.map_run_executions.is_empty() {
-        let mut put = conn.prepare_cached(
-            "INSERT OR REPLACE INTO map_run_executions (arn, map_run_arn, name, status, \
-             start_millis, stop_millis) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for c in &t.map_run_executions {
-            put.execute(params![
-                c.arn,
-                c.map_run_arn,
-                c.name,
-                c.status.as_str(),
-                c.start_millis,
-                c.stop_millis
-            ])?;
-        }
-    }
+    put_map_runs(conn, t)?;
     {
         let mut remove = conn.prepare_cached("DELETE FROM tasks WHERE token = ?1")?;
         for token in &t.tasks_removed {
             remove.execute(params![token])?;
         }
-        let mut add = conn.prepare_cached(
-            "INSERT INTO tasks (token, execution_arn, task_id, resource, input, \
-             created_millis, worker, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for task in &t.tasks_added {
-            add.execute(params![
-                task.token,
-                arn,
-                to_i64(task.task_id),
-                task.resource,
-                task.input,
-                task.created_millis,
-                task.worker,
-                t.node.as_ref().map(|f| f.node.as_str())
-            ])?;
-        }
     }
+    insert_tasks(
+        conn,
+        arn,
+        &t.tasks_added,
+        t.node.as_ref().map(|f| f.node.as_str()),
+    )?;
     match &t.status {
         None => {
             conn.prepare_cached(
@@ -542,10 +482,8 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
         )?
         .execute(params![arn, f.node])?;
     }
-    let version: i64 = conn
-        .prepare_cached("SELECT version FROM executions WHERE arn = ?1")?
-        .query_row(params![arn], |r| r.get(0))?;
-    Ok(to_u64(version))
+    // check() found `expected_version`, and exactly one UPDATE above bumped it.
+    Ok(t.expected_version + 1)
 }
 
 /// Every row a (cached) statement gives for `params`, mapped by `row`.
@@ -686,68 +624,351 @@ fn keep_revision(tx: &Connection, arn: &str) -> Result<()> {
     Ok(())
 }
 
-/// Stores a new execution (and its first step) inside the caller's transaction.
-fn start_in(tx: &Connection, e: &NewExecution) -> Result<Started> {
-    fence_holds(tx, e.node.as_ref())?;
-    let existing = tx
-        .query_row(
-            &format!(
-                "SELECT {EXECUTION_COLUMNS} FROM executions \
-                 WHERE (state_machine_arn = ?1 AND name = ?2) OR arn = ?3"
-            ),
-            params![e.state_machine_arn, e.name, e.arn],
-            execution_row,
-        )
-        .optional()
-        .map_err(backend)?;
-    if let Some(existing) = existing {
-        return if existing.input == e.input
-            && existing.state_machine_arn == e.state_machine_arn
-            && existing.name == e.name
-        {
-            Ok(Started::Existing(existing))
-        } else {
-            Err(StoreError::AlreadyExists(existing.arn))
-        };
+/// An execution of this state machine and name, or with this ARN (idempotent starts).
+fn existing_execution(tx: &Connection, e: &NewExecution) -> Result<Option<ExecutionRecord>> {
+    tx.prepare_cached(&format!(
+        "SELECT {EXECUTION_COLUMNS} FROM executions \
+         WHERE (state_machine_arn = ?1 AND name = ?2) OR arn = ?3"
+    ))
+    .and_then(|mut st| {
+        st.query_row(params![e.state_machine_arn, e.name, e.arn], execution_row)
+            .optional()
+    })
+    .map_err(backend)
+}
+
+/// What a start did: `Ok` with the outcome (a refusal among them: then nothing was written),
+/// or `Err` when a write failed, after which the caller's transaction is in doubt.
+type StartOutcome = std::result::Result<Result<Started>, StoreError>;
+
+/// Stores a new execution (and its first step) inside the caller's transaction. Everything that
+/// can refuse the start is checked before anything is written, so that a batch of starts needs
+/// no savepoint per start; the row is written once, as the first step left it.
+fn start_in(tx: &Connection, e: &NewExecution) -> StartOutcome {
+    if let Err(refused) = fence_holds(tx, e.node.as_ref()) {
+        return Ok(Err(refused));
     }
+    match existing_execution(tx, e) {
+        Err(failed) => return Ok(Err(failed)),
+        Ok(Some(existing)) => {
+            return Ok(
+                if existing.input == e.input
+                    && existing.state_machine_arn == e.state_machine_arn
+                    && existing.name == e.name
+                {
+                    Ok(Started::Existing(existing))
+                } else {
+                    Err(StoreError::AlreadyExists(existing.arn))
+                },
+            );
+        }
+        Ok(None) => {}
+    }
+    let Some(first) = &e.first else {
+        return insert_execution(tx, e, None).map(Ok);
+    };
+    // A first step that removes tasks or redrives is not one the engine makes: store it the
+    // general way (insert, then check and apply it as a transition).
+    if !first.tasks_removed.is_empty() || first.redrive.is_some() {
+        return start_then_apply(tx, e, first);
+    }
+    for (i, event) in first.events.iter().enumerate() {
+        if event.id != i as u64 + 1 {
+            return Ok(Err(StoreError::HistoryGap {
+                arn: e.arn.clone(),
+                last: i as u64,
+                got: event.id,
+            }));
+        }
+    }
+    for task in &first.tasks_added {
+        match token_taken(tx, &task.token) {
+            Ok(false) => {}
+            Ok(true) => {
+                return Ok(Err(StoreError::AlreadyExists(format!(
+                    "task token {}",
+                    task.token
+                ))));
+            }
+            Err(failed) => return Ok(Err(failed)),
+        }
+    }
+    insert_execution(tx, e, Some(first)).map(Ok)
+}
+
+/// The general way to store a start: the row at version 1, then its first step as a
+/// transition (checked and applied), then the row read back.
+fn start_then_apply(tx: &Connection, e: &NewExecution, first: &Transition) -> StartOutcome {
+    let record = match insert_execution(tx, e, None) {
+        Ok(Started::Created(record)) | Ok(Started::Existing(record)) => record,
+        Err(failed) => return Err(failed),
+    };
+    let first = Transition {
+        execution_arn: record.arn.clone(),
+        expected_version: 1,
+        node: e.node.clone(),
+        ..first.clone()
+    };
+    // Refused now, with the row written: the caller must undo it (its savepoint, or the batch).
+    check(tx, &first)?;
+    apply(tx, &first).map_err(backend)?;
+    let stored = tx
+        .prepare_cached(&format!(
+            "SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"
+        ))
+        .and_then(|mut st| st.query_row(params![e.arn], execution_row))
+        .map_err(backend)?;
+    Ok(Ok(Started::Created(stored)))
+}
+
+fn token_taken(conn: &Connection, token: &str) -> Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM tasks WHERE token = ?1)")
+        .and_then(|mut s| s.query_row(params![token], |r| r.get(0)))
+        .map_err(backend)
+}
+
+/// Writes a new execution's row as its first step (if any, already checked) left it, with that
+/// step's history, timers, tasks and Map Runs, and returns the record as stored.
+fn insert_execution(
+    tx: &Connection,
+    e: &NewExecution,
+    first: Option<&Transition>,
+) -> Result<Started> {
+    let owner = e.node.as_ref().map(|f| f.node.as_str());
+    let ending = first.and_then(|t| t.status.as_ref());
+    let ended = ending.is_some_and(|end| end.status != ExecutionStatus::Running);
+    let status = ending.map_or(ExecutionStatus::Running, |end| end.status);
+    let version: u64 = if first.is_some() { 2 } else { 1 };
+    let snapshot = first.map_or(&e.snapshot, |t| &t.snapshot);
+    let row_owner = if ended { None } else { owner };
     tx.prepare_cached(
-        "INSERT INTO executions (arn, state_machine_arn, name, status, input, start_millis, \
-         version, snapshot, lease_until_millis, revision_id, version_arn, alias_arn, owner) \
-         VALUES (?1, ?2, ?3, 'RUNNING', ?4, ?5, 1, ?6, 0, ?7, ?8, ?9, ?10)",
+        "INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, \
+         cause, start_millis, stop_millis, version, snapshot, lease_until_millis, revision_id, \
+         version_arn, alias_arn, owner) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, ?13, ?14, ?15, ?16)",
     )
     .and_then(|mut st| {
         st.execute(params![
             e.arn,
             e.state_machine_arn,
             e.name,
+            status.as_str(),
             e.input,
+            ending.and_then(|end| end.output.as_deref()),
+            ending.and_then(|end| end.error.as_deref()),
+            ending.and_then(|end| end.cause.as_deref()),
             e.start_millis,
-            e.snapshot,
+            ending.map(|end| end.stop_millis),
+            to_i64(version),
+            snapshot,
             e.revision_id,
             e.version_arn,
             e.alias_arn,
-            e.node.as_ref().map(|f| f.node.as_str())
+            row_owner
         ])
     })
     .map_err(backend)?;
-    if let Some(first) = &e.first {
-        let first = Transition {
-            execution_arn: e.arn.clone(),
-            expected_version: 1,
-            node: e.node.clone(),
-            ..first.clone()
-        };
-        check(tx, &first)?;
-        apply(tx, &first).map_err(backend)?;
+    if let Some(t) = first {
+        insert_first_step(tx, &e.arn, t, owner, ended).map_err(backend)?;
     }
-    let stored = tx
-        .query_row(
-            &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"),
-            params![e.arn],
-            execution_row,
-        )
+    Ok(Started::Created(ExecutionRecord {
+        arn: e.arn.clone(),
+        state_machine_arn: e.state_machine_arn.clone(),
+        revision_id: e.revision_id.clone(),
+        version_arn: e.version_arn.clone(),
+        alias_arn: e.alias_arn.clone(),
+        name: e.name.clone(),
+        status,
+        input: e.input.clone(),
+        output: ending.and_then(|end| end.output.clone()),
+        error: ending.and_then(|end| end.error.clone()),
+        cause: ending.and_then(|end| end.cause.clone()),
+        start_millis: e.start_millis,
+        stop_millis: ending.map(|end| end.stop_millis),
+        version,
+        snapshot: snapshot.clone(),
+        owner: row_owner.map(str::to_string),
+        redrive_count: 0,
+        redrive_millis: None,
+    }))
+}
+
+/// A new execution's first step: its history, Map Runs and, unless it ended, its timers and
+/// tasks (an ended execution keeps none).
+fn insert_first_step(
+    tx: &Connection,
+    arn: &str,
+    t: &Transition,
+    owner: Option<&str>,
+    ended: bool,
+) -> rusqlite::Result<()> {
+    insert_events(tx, arn, &t.events)?;
+    put_map_runs(tx, t)?;
+    if ended {
+        return Ok(());
+    }
+    let mut set = tx.prepare_cached(
+        "INSERT OR REPLACE INTO timers (execution_arn, timer_id, fire_at_millis, owner) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for timer in &t.timers_set {
+        set.execute(params![
+            arn,
+            to_i64(timer.timer_id),
+            timer.fire_at_millis,
+            owner
+        ])?;
+    }
+    insert_tasks(tx, arn, &t.tasks_added, owner)
+}
+
+fn insert_events(conn: &Connection, arn: &str, events: &[HistoryRecord]) -> rusqlite::Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO history (execution_arn, id, previous_event_id, timestamp_millis, \
+         event_type, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for e in events {
+        insert.execute(params![
+            arn,
+            to_i64(e.id),
+            to_i64(e.previous_event_id),
+            e.timestamp_millis,
+            e.event_type,
+            e.details
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_tasks(
+    conn: &Connection,
+    arn: &str,
+    tasks: &[TaskRecord],
+    node: Option<&str>,
+) -> rusqlite::Result<()> {
+    let mut add = conn.prepare_cached(
+        "INSERT INTO tasks (token, execution_arn, task_id, resource, input, \
+         created_millis, worker, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for task in tasks {
+        add.execute(params![
+            task.token,
+            arn,
+            to_i64(task.task_id),
+            task.resource,
+            task.input,
+            task.created_millis,
+            task.worker,
+            node
+        ])?;
+    }
+    Ok(())
+}
+
+/// A transition's Map Runs and child executions, stored as given.
+fn put_map_runs(conn: &Connection, t: &Transition) -> rusqlite::Result<()> {
+    if !t.map_runs.is_empty() {
+        let mut put = conn.prepare_cached(
+            "INSERT OR REPLACE INTO map_runs (arn, execution_arn, start_millis, stop_millis, \
+             status, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for m in &t.map_runs {
+            put.execute(params![
+                m.arn,
+                m.execution_arn,
+                m.start_millis,
+                m.stop_millis,
+                m.status,
+                m.details
+            ])?;
+        }
+    }
+    if !t.map_run_executions.is_empty() {
+        let mut put = conn.prepare_cached(
+            "INSERT OR REPLACE INTO map_run_executions (arn, map_run_arn, name, status, \
+             start_millis, stop_millis) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for c in &t.map_run_executions {
+            put.execute(params![
+                c.arn,
+                c.map_run_arn,
+                c.name,
+                c.status.as_str(),
+                c.start_millis,
+                c.stop_millis
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// One transition of a commit: checked (reads only), then applied; `Err` when a write failed.
+fn commit_in(tx: &Connection, t: &Transition) -> std::result::Result<Result<u64>, StoreError> {
+    if let Err(refused) = check(tx, t) {
+        return Ok(Err(refused));
+    }
+    apply(tx, t).map(Ok).map_err(backend)
+}
+
+/// Runs `each` over `items` in one transaction and commits it: `None` (and nothing written)
+/// when a write failed, which leaves which item it belongs to for [`with_savepoints`] to find.
+fn in_one_transaction<T, R>(
+    conn: &mut Connection,
+    items: &[T],
+    each: fn(&Connection, &T) -> std::result::Result<Result<R>, StoreError>,
+) -> Result<Option<Vec<Result<R>>>> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(backend)?;
-    Ok(Started::Created(stored))
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        match each(&tx, item) {
+            Ok(result) => results.push(result),
+            Err(_) => {
+                tx.rollback().map_err(backend)?;
+                return Ok(None);
+            }
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(Some(results))
+}
+
+/// Runs `each` over `items` in one transaction, each inside a savepoint rolled back alone when
+/// its write fails.
+fn with_savepoints<T, R>(
+    conn: &mut Connection,
+    items: &[T],
+    each: fn(&Connection, &T) -> std::result::Result<Result<R>, StoreError>,
+) -> Result<Vec<Result<R>>> {
+    let mut tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        let sp = tx.savepoint().map_err(backend)?;
+        match each(&sp, item) {
+            Ok(result) => {
+                sp.commit().map_err(backend)?;
+                results.push(result);
+            }
+            Err(e) => {
+                // If SQLite has abandoned the whole transaction (I/O error, disk full), fail
+                // the batch rather than report earlier items as stored.
+                let mut sp = sp;
+                sp.rollback().map_err(backend)?;
+                drop(sp);
+                if tx.is_autocommit() {
+                    return Err(StoreError::Backend(format!(
+                        "the batch's transaction was rolled back: {e}"
+                    )));
+                }
+                results.push(Err(e));
+            }
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(results)
 }
 
 impl Store for SqliteStore {
@@ -865,47 +1086,19 @@ impl Store for SqliteStore {
     }
 
     fn start_execution(&self, e: &NewExecution) -> Result<Started> {
-        let mut conn = self.conn()?;
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let started = start_in(&tx, e)?;
-        tx.commit().map_err(backend)?;
-        drop(conn);
-        if let (Started::Created(_), Some(first)) = (&started, &e.first) {
-            self.listeners
-                .tell(first.tasks_added.iter().map(|t| t.resource.as_str()));
-        }
-        Ok(started)
+        self.start_executions(std::slice::from_ref(e))?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Backend("no start result".into())))
     }
 
     fn start_executions(&self, executions: &[NewExecution]) -> Result<Vec<Result<Started>>> {
         let mut conn = self.conn()?;
-        let mut tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let mut results = Vec::with_capacity(executions.len());
-        for e in executions {
-            let sp = tx.savepoint().map_err(backend)?;
-            match start_in(&sp, e) {
-                Ok(started) => {
-                    sp.commit().map_err(backend)?;
-                    results.push(Ok(started));
-                }
-                Err(err) => {
-                    let mut sp = sp;
-                    sp.rollback().map_err(backend)?;
-                    drop(sp);
-                    if tx.is_autocommit() {
-                        return Err(StoreError::Backend(format!(
-                            "the batch's transaction was rolled back: {err}"
-                        )));
-                    }
-                    results.push(Err(err));
-                }
-            }
-        }
-        tx.commit().map_err(backend)?;
+        // Without savepoints: a refused start wrote nothing. Should a write fail, the batch is
+        // done again with a savepoint per start, so that the failure stays with its start.
+        let results = match in_one_transaction(&mut conn, executions, start_in)? {
+            Some(results) => results,
+            None => with_savepoints(&mut conn, executions, start_in)?,
+        };
         drop(conn);
         self.listeners.tell(started_resources(executions, &results));
         Ok(results)
@@ -961,35 +1154,11 @@ impl Store for SqliteStore {
 
     fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
         let mut conn = self.conn()?;
-        let mut tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(backend)?;
-        let mut results = Vec::with_capacity(batch.len());
-        for t in batch {
-            let sp = tx.savepoint().map_err(backend)?;
-            let outcome = check(&sp, t).and_then(|()| apply(&sp, t).map_err(backend));
-            match outcome {
-                Ok(version) => {
-                    sp.commit().map_err(backend)?;
-                    results.push(Ok(version));
-                }
-                Err(e) => {
-                    // Roll this transition back alone; if SQLite has already abandoned the
-                    // whole transaction (I/O error, disk full), fail the batch rather than report
-                    // earlier transitions as committed.
-                    let mut sp = sp;
-                    sp.rollback().map_err(backend)?;
-                    drop(sp);
-                    if tx.is_autocommit() {
-                        return Err(StoreError::Backend(format!(
-                            "the batch's transaction was rolled back: {e}"
-                        )));
-                    }
-                    results.push(Err(e));
-                }
-            }
-        }
-        tx.commit().map_err(backend)?;
+        // As for starts: check() only reads, so a refused transition wrote nothing.
+        let results = match in_one_transaction(&mut conn, batch, commit_in)? {
+            Some(results) => results,
+            None => with_savepoints(&mut conn, batch, commit_in)?,
+        };
         drop(conn);
         self.listeners.tell(added_resources(batch, &results));
         Ok(results)

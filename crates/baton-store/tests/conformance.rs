@@ -470,6 +470,8 @@ fn batched_starts_with_first_steps(store: &dyn Store) {
         assert_eq!((record.arn.as_str(), record.version), (e.arn.as_str(), 2));
         assert_eq!(record.snapshot, vec![2]);
         assert_eq!(store.history(&e.arn, 0, 10).unwrap().len(), 2);
+        // What the start answers is what is stored.
+        assert_eq!(Some(record), store.get_execution(&e.arn).unwrap().as_ref());
     }
     let last = store.get_execution(&batch[4].arn).unwrap().unwrap();
     assert_eq!(
@@ -1392,6 +1394,70 @@ fn sqlite_file_survives_reopening() {
         assert_eq!(store.history(&arn, 0, 10).unwrap().len(), 1);
         assert_eq!(store.due_timers(None, 100, 10).unwrap().len(), 1);
     }
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// A write that fails inside a batch (here a trigger refuses some history events) fails its
+/// own start or transition alone: the others of the batch are stored, the failed one left
+/// exactly as it was.
+#[test]
+fn sqlite_a_failed_write_fails_only_its_own_item() {
+    let path = temp_db("failed-write");
+    let store = SqliteStore::open(&path).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON history WHEN NEW.event_type = 'Refused' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    let with_first = |name: &str, second: &str| {
+        let mut e = new_execution(name, "{}");
+        e.first = Some(step(
+            "",
+            0,
+            vec![event(1, "ExecutionStarted"), event(2, second)],
+        ));
+        e
+    };
+    let batch = [
+        with_first("s0", "PassStateEntered"),
+        with_first("s1", "Refused"),
+        with_first("s2", "PassStateEntered"),
+    ];
+    let results = store.start_executions(&batch).unwrap();
+    assert!(matches!(results[0], Ok(Started::Created(_))), "{results:?}");
+    assert!(
+        matches!(results[1], Err(StoreError::Backend(_))),
+        "{results:?}"
+    );
+    assert!(matches!(results[2], Ok(Started::Created(_))), "{results:?}");
+    assert_eq!(store.get_execution(&batch[1].arn).unwrap(), None);
+    assert_eq!(store.history(&batch[1].arn, 0, 10).unwrap(), vec![]);
+    for e in [&batch[0], &batch[2]] {
+        assert_eq!(store.history(&e.arn, 0, 10).unwrap().len(), 2);
+    }
+    // The same for a commit: the refused transition changes nothing, the others commit.
+    let (a, b) = (&batch[0].arn, &batch[2].arn);
+    let results = store
+        .commit(&[
+            step(a, 2, vec![event(3, "PassStateExited")]),
+            step(b, 2, vec![event(3, "Refused")]),
+            step(a, 3, vec![event(4, "ExecutionSucceeded")]),
+        ])
+        .unwrap();
+    assert_eq!(results[0], Ok(3));
+    assert!(
+        matches!(results[1], Err(StoreError::Backend(_))),
+        "{results:?}"
+    );
+    assert_eq!(results[2], Ok(4));
+    assert_eq!(store.get_execution(b).unwrap().unwrap().version, 2);
+    assert_eq!(store.history(b, 0, 10).unwrap().len(), 2);
+    assert_eq!(store.history(a, 0, 10).unwrap().len(), 4);
+    drop(store);
     if let Some(dir) = path.parent() {
         let _ = std::fs::remove_dir_all(dir);
     }
