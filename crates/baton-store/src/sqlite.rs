@@ -8,7 +8,7 @@
 use crate::*;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS state_machines (
@@ -193,8 +193,192 @@ fn map_run_execution_row(r: &Row<'_>) -> rusqlite::Result<MapRunExecutionRecord>
 
 /// The SQLite backend.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    /// The one writer (SQLite has one anyway); in memory, the only connection.
+    conn: Arc<Mutex<Connection>>,
+    /// Connections for reads, which WAL lets run while the writer commits (none in memory).
+    readers: Option<Readers>,
     listeners: Listeners,
+    /// Copies the WAL back into the database off the writer's path (none in memory); held
+    /// for its `Drop`, which stops its thread.
+    _checkpointer: Option<Checkpointer>,
+}
+
+/// WAL frames after which the checkpointer is asked to copy the WAL back (16 MiB of pages).
+const CHECKPOINT_FRAMES: i32 = 4_096;
+/// WAL frames after which the writer checkpoints itself, should the checkpointer fall behind
+/// a writer that never pauses (the WAL starts over only after a complete checkpoint).
+const CHECKPOINT_FRAMES_INLINE: i32 = 65_536;
+/// Frames few enough for the checkpointer to copy while it holds the writer off.
+const CHECKPOINT_TAIL_FRAMES: i32 = 128;
+/// Idle reader connections kept open.
+const IDLE_READERS: usize = 8;
+
+/// Opens a connection to the file with the settings every connection of the store uses.
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(backend)?;
+    // busy_timeout first: another process may hold the file (WAL recovery after a crash).
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = OFF;")
+        .map_err(backend)?;
+    Ok(conn)
+}
+
+/// Read connections, opened as needed and kept for the next read.
+struct Readers {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A connection to read with: one of the pool's, or the writer (a store in memory).
+enum ReadConn<'a> {
+    Pooled(Option<Connection>, &'a Readers),
+    Writer(MutexGuard<'a, Connection>),
+}
+
+impl std::ops::Deref for ReadConn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            ReadConn::Pooled(Some(c), _) => c,
+            ReadConn::Pooled(None, _) => unreachable!("a pooled connection is only taken on drop"),
+            ReadConn::Writer(c) => c,
+        }
+    }
+}
+
+impl Drop for ReadConn<'_> {
+    fn drop(&mut self) {
+        if let ReadConn::Pooled(conn, readers) = self
+            && let Some(conn) = conn.take()
+            && let Ok(mut idle) = readers.idle.lock()
+            && idle.len() < IDLE_READERS
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+impl Readers {
+    fn take(&self) -> Result<ReadConn<'_>> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = open_connection(&self.path)?;
+                // Reads only: a mistake that writes through it fails instead.
+                conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
+                    .map_err(backend)?;
+                conn
+            }
+        };
+        Ok(ReadConn::Pooled(Some(conn), self))
+    }
+}
+
+/// A thread with a connection of its own that checkpoints the WAL when the writer's commits
+/// have grown it past [`CHECKPOINT_FRAMES`], so that the writer (and so every commit waiting
+/// behind it) does not copy the WAL back itself. A passive checkpoint runs beside the writer;
+/// the frames the writer added meanwhile are copied in a second one that holds the writer off,
+/// so that the checkpoint is complete and the writer's next transaction starts the WAL over
+/// (a writer that never pauses would otherwise grow it without end).
+struct Checkpointer {
+    wake: Arc<(Mutex<CheckpointState>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct CheckpointState {
+    wanted: bool,
+    stop: bool,
+}
+
+impl Checkpointer {
+    fn start(path: &Path, writer: &Arc<Mutex<Connection>>) -> Result<Checkpointer> {
+        let conn = open_connection(path)?;
+        // A connection knows the file is in WAL mode (and so can checkpoint) once it read it.
+        conn.execute_batch("PRAGMA journal_mode = WAL;")
+            .map_err(backend)?;
+        let wake: Arc<(Mutex<CheckpointState>, std::sync::Condvar)> = Arc::default();
+        let hook_wake = Arc::clone(&wake);
+        // Replaces SQLite's own autocheckpoint (which would run in the writer's commit).
+        writer
+            .lock()
+            .map_err(|_| StoreError::Backend("a thread panicked holding the store".into()))?
+            .wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames: i32| {
+                if frames >= CHECKPOINT_FRAMES_INLINE {
+                    // A failed checkpoint is tried again after the next commit.
+                    let _ = wal.checkpoint();
+                } else if frames >= CHECKPOINT_FRAMES {
+                    let (state, cv) = &*hook_wake;
+                    if let Ok(mut s) = state.lock() {
+                        s.wanted = true;
+                        cv.notify_one();
+                    }
+                }
+                Ok(())
+            }))
+            .map_err(backend)?;
+        let thread_wake = Arc::clone(&wake);
+        let writer = Arc::clone(writer);
+        let thread = std::thread::Builder::new()
+            .name("baton-sqlite-checkpoint".into())
+            .spawn(move || {
+                let (state, cv) = &*thread_wake;
+                loop {
+                    let Ok(mut s) = state.lock() else { return };
+                    while !s.wanted && !s.stop {
+                        s = match cv.wait(s) {
+                            Ok(s) => s,
+                            Err(_) => return,
+                        };
+                    }
+                    if s.stop {
+                        return;
+                    }
+                    s.wanted = false;
+                    drop(s);
+                    let checkpoint = || {
+                        conn.wal_checkpoint_v2(
+                            Some(rusqlite::MAIN_DB),
+                            rusqlite::wal::CheckpointMode::PASSIVE,
+                        )
+                    };
+                    // Passive: copies what no reader still needs, never waits for the writer.
+                    // Again while the writer added many frames meanwhile; then the last few
+                    // holding the writer off, so that the checkpoint is complete and the
+                    // writer's next transaction starts the WAL over.
+                    let Ok((mut frames, _)) = checkpoint() else {
+                        continue;
+                    };
+                    for _ in 0..4 {
+                        match checkpoint() {
+                            Ok((now, _)) if now - frames > CHECKPOINT_TAIL_FRAMES => frames = now,
+                            _ => break,
+                        }
+                    }
+                    if let Ok(_writer) = writer.lock() {
+                        let _ = checkpoint();
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Backend(format!("cannot start the checkpointer: {e}")))?;
+        Ok(Checkpointer {
+            wake,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (state, cv) = &*self.wake;
+        if let Ok(mut s) = state.lock() {
+            s.stop = true;
+            cv.notify_one();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 fn backend(e: rusqlite::Error) -> StoreError {
@@ -286,19 +470,41 @@ const TASK_COLUMNS: &str = "token, execution_arn, task_id, resource, input, crea
 impl SqliteStore {
     /// Opens (creating if needed) the store in this file.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        Self::with(Connection::open(path).map_err(backend)?)
+        let path = path.as_ref();
+        let conn = open_connection(path)?;
+        Self::prepare(&conn)?;
+        let conn = Arc::new(Mutex::new(conn));
+        // After the schema: the checkpointer's hook replaces the autocheckpoint set there.
+        let checkpointer = Checkpointer::start(path, &conn)?;
+        Ok(SqliteStore {
+            conn,
+            readers: Some(Readers {
+                path: path.to_path_buf(),
+                idle: Mutex::default(),
+            }),
+            listeners: Listeners::default(),
+            _checkpointer: Some(checkpointer),
+        })
     }
 
     /// A store in memory (tests).
     pub fn in_memory() -> Result<Self> {
-        Self::with(Connection::open_in_memory().map_err(backend)?)
+        let conn = Connection::open_in_memory().map_err(backend)?;
+        Self::prepare(&conn)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: None,
+            listeners: Listeners::default(),
+            _checkpointer: None,
+        })
     }
 
-    fn with(conn: Connection) -> Result<Self> {
+    /// The writer's settings, the schema and its migrations.
+    fn prepare(conn: &Connection) -> Result<()> {
         conn.execute_batch(
             // busy_timeout first: another process may hold the file (WAL recovery after a crash).
-            // A larger WAL between checkpoints and a 64 MiB page cache: histories are
-            // write-heavy, and each checkpoint costs a sync of the database file.
+            // A 64 MiB page cache: histories are write-heavy. Checkpoints run on a thread of
+            // their own (see Checkpointer) for files; this autocheckpoint is for memory.
             "PRAGMA busy_timeout = 5000;
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -308,17 +514,21 @@ impl SqliteStore {
         )
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        migrate(&conn).map_err(backend)?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-            listeners: Listeners::default(),
-        })
+        migrate(conn).map_err(backend)
     }
 
     fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
         self.conn
             .lock()
             .map_err(|_| StoreError::Backend("a thread panicked holding the store".into()))
+    }
+
+    /// A connection for reads only: it does not wait for the writer's transaction.
+    fn read(&self) -> Result<ReadConn<'_>> {
+        match &self.readers {
+            Some(readers) => readers.take(),
+            None => self.conn().map(ReadConn::Writer),
+        }
     }
 }
 
@@ -1029,7 +1239,7 @@ impl Store for SqliteStore {
         arn: &str,
         revision_id: &str,
     ) -> Result<Option<StateMachineRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 &format!(
                     "SELECT {MACHINE_COLUMNS} FROM revisions WHERE arn = ?1 AND revision_id = ?2"
@@ -1042,7 +1252,7 @@ impl Store for SqliteStore {
     }
 
     fn get_state_machine(&self, arn: &str) -> Result<Option<StateMachineRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 &format!("SELECT {MACHINE_COLUMNS} FROM state_machines WHERE arn = ?1"),
                 params![arn],
@@ -1053,7 +1263,7 @@ impl Store for SqliteStore {
     }
 
     fn list_state_machines(&self, page: Page<'_>) -> Result<Vec<StateMachineRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             &format!(
@@ -1105,7 +1315,7 @@ impl Store for SqliteStore {
     }
 
     fn get_execution(&self, arn: &str) -> Result<Option<ExecutionRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE arn = ?1"),
                 params![arn],
@@ -1121,7 +1331,7 @@ impl Store for SqliteStore {
         status: Option<ExecutionStatus>,
         page: Page<'_>,
     ) -> Result<Vec<ExecutionRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         newest_first(
             &conn,
             &format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE state_machine_arn = ?1"),
@@ -1134,7 +1344,7 @@ impl Store for SqliteStore {
     }
 
     fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             "SELECT id, previous_event_id, timestamp_millis, event_type, details FROM history \
@@ -1210,7 +1420,7 @@ impl Store for SqliteStore {
     }
 
     fn expired_nodes(&self, now_millis: i64) -> Result<Vec<NodeFence>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             "SELECT node, generation FROM nodes \
@@ -1290,7 +1500,7 @@ impl Store for SqliteStore {
         until_millis: i64,
         limit: usize,
     ) -> Result<Vec<TimerRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             "SELECT execution_arn, timer_id, fire_at_millis FROM timers \
@@ -1308,7 +1518,7 @@ impl Store for SqliteStore {
     }
 
     fn next_timer(&self, owner: Option<&str>, after_millis: i64) -> Result<Option<i64>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         Ok(all_rows(
             &conn,
             "SELECT fire_at_millis FROM timers WHERE fire_at_millis > ?2 \
@@ -1321,7 +1531,7 @@ impl Store for SqliteStore {
     }
 
     fn get_task(&self, token: &str) -> Result<Option<TaskRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE token = ?1"),
                 params![token],
@@ -1332,7 +1542,7 @@ impl Store for SqliteStore {
     }
 
     fn pending_tasks(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<TaskRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             &format!(
@@ -1402,7 +1612,7 @@ impl Store for SqliteStore {
     }
 
     fn pending_express(&self, owner: Option<&str>, page: Page<'_>) -> Result<Vec<ExpressStart>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             &format!(
@@ -1454,7 +1664,7 @@ impl Store for SqliteStore {
     }
 
     fn get_map_run(&self, arn: &str) -> Result<Option<MapRunRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         conn.prepare_cached(&format!(
             "SELECT {MAP_RUN_COLUMNS} FROM map_runs WHERE arn = ?1"
         ))
@@ -1463,7 +1673,7 @@ impl Store for SqliteStore {
     }
 
     fn list_map_runs(&self, execution_arn: &str, page: Page<'_>) -> Result<Vec<MapRunRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             &format!(
@@ -1480,7 +1690,7 @@ impl Store for SqliteStore {
     }
 
     fn get_map_run_execution(&self, arn: &str) -> Result<Option<MapRunExecutionRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         conn.prepare_cached(&format!(
             "SELECT {MAP_RUN_EXECUTION_COLUMNS} FROM map_run_executions WHERE arn = ?1"
         ))
@@ -1494,7 +1704,7 @@ impl Store for SqliteStore {
         status: Option<ExecutionStatus>,
         page: Page<'_>,
     ) -> Result<Vec<MapRunExecutionRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         newest_first(
             &conn,
             &format!(
@@ -1513,7 +1723,7 @@ impl Store for SqliteStore {
         state_machine_arn: &str,
         page: Page<'_>,
     ) -> Result<Vec<ExpressRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             "SELECT arn, state_machine_arn, name, status, start_millis, stop_millis, input, \
@@ -1616,7 +1826,7 @@ impl Store for SqliteStore {
     }
 
     fn get_version(&self, arn: &str) -> Result<Option<VersionRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE arn = ?1"),
                 params![arn],
@@ -1627,7 +1837,7 @@ impl Store for SqliteStore {
     }
 
     fn list_versions(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<VersionRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         let below: i64 = match page.after {
             Some(a) => conn
                 .query_row(
@@ -1703,7 +1913,7 @@ impl Store for SqliteStore {
     }
 
     fn get_alias(&self, arn: &str) -> Result<Option<AliasRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 &format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE arn = ?1"),
                 params![arn],
@@ -1714,7 +1924,7 @@ impl Store for SqliteStore {
     }
 
     fn list_aliases(&self, state_machine_arn: &str, page: Page<'_>) -> Result<Vec<AliasRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             &format!(
@@ -1754,7 +1964,7 @@ impl Store for SqliteStore {
     }
 
     fn get_activity(&self, arn: &str) -> Result<Option<ActivityRecord>> {
-        self.conn()?
+        self.read()?
             .query_row(
                 "SELECT arn, name, created_millis, config FROM activities WHERE arn = ?1",
                 params![arn],
@@ -1765,7 +1975,7 @@ impl Store for SqliteStore {
     }
 
     fn list_activities(&self, page: Page<'_>) -> Result<Vec<ActivityRecord>> {
-        let conn = self.conn()?;
+        let conn = self.read()?;
         all_rows(
             &conn,
             "SELECT arn, name, created_millis, config FROM activities WHERE arn > ?1 \

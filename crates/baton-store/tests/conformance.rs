@@ -1399,6 +1399,54 @@ fn sqlite_file_survives_reopening() {
     }
 }
 
+/// Checkpoints run beside a writer that never pauses, and complete: the WAL starts over
+/// instead of growing with everything written (SQLite's own checkpoints would run inside the
+/// writer's commits; a checkpoint that never completes never lets the WAL start over).
+#[test]
+fn sqlite_wal_starts_over_under_continuous_writes() {
+    let path = temp_db("wal");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let arn = started(&*store, "busy").arn;
+    // Readers all along, as the API's reads are.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, stop, arn) = (Arc::clone(&store), Arc::clone(&stop), arn.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    assert!(store.get_execution(&arn).unwrap().is_some());
+                }
+            })
+        })
+        .collect();
+    // 48 MiB of history in 768 commits, one after the other.
+    let details = format!("{{\"input\":\"{}\"}}", "x".repeat(64 * 1024));
+    for i in 0..768u64 {
+        let mut e = event(i + 1, "PassStateEntered");
+        e.details = details.clone();
+        let t = Transition {
+            execution_arn: arn.clone(),
+            expected_version: i + 1,
+            events: vec![e],
+            ..Transition::default()
+        };
+        one(&*store, t).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        r.join().unwrap();
+    }
+    let wal = std::fs::metadata(path.with_extension("db-wal"))
+        .unwrap()
+        .len();
+    assert!(wal < 32 << 20, "the WAL grew to {} MiB", wal >> 20);
+    assert_eq!(store.history(&arn, 0, 1_000).unwrap().len(), 768);
+    drop(store);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 /// A write that fails inside a batch (here a trigger refuses some history events) fails its
 /// own start or transition alone: the others of the batch are stored, the failed one left
 /// exactly as it was.
