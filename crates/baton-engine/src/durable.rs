@@ -156,20 +156,35 @@ fn is_activity(resource: &str) -> bool {
     crate::execution::task_kind(resource) == crate::execution::TaskKind::Activity
 }
 
-fn to_record(e: &HistoryEvent) -> HistoryRecord {
-    let wire = e.to_aws_json();
-    let details = e
-        .event_type
-        .details_field()
-        .and_then(|f| wire.get(f))
-        .map_or_else(String::new, |d| d.to_string());
-    HistoryRecord {
-        id: e.id,
-        previous_event_id: e.previous_event_id,
-        timestamp_millis: e.timestamp_millis,
-        event_type: e.event_type.as_str().to_string(),
-        details,
-    }
+/// A step's events as the store keeps them. A step's events often carry one document (a
+/// state's output is the next state's input, and the execution's output): each distinct
+/// document is rendered and escaped once, not once per event.
+fn to_records(events: &[HistoryEvent]) -> Vec<HistoryRecord> {
+    let mut literals: Vec<(Json, String)> = Vec::new();
+    let mut payload_literal = |value: &Json, out: &mut String| {
+        if let Some((_, literal)) = literals.iter().find(|(seen, _)| seen.ptr_eq(value)) {
+            out.push_str(literal);
+            return;
+        }
+        let mut literal = String::new();
+        baton_json::write_string_literal(&value.to_json_string(), &mut literal);
+        out.push_str(&literal);
+        literals.push((value.clone(), literal));
+    };
+    events
+        .iter()
+        .map(|e| {
+            let mut details = String::new();
+            e.write_details(&mut details, &mut payload_literal);
+            HistoryRecord {
+                id: e.id,
+                previous_event_id: e.previous_event_id,
+                timestamp_millis: e.timestamp_millis,
+                event_type: e.event_type.as_str().to_string(),
+                details,
+            }
+        })
+        .collect()
 }
 
 /// The longest name of an execution (or state machine, or activity), in characters.
@@ -281,7 +296,7 @@ fn transition(
     now: i64,
     fired_timers: Vec<u64>,
 ) -> Result<(Transition, Vec<Dispatch>)> {
-    let events = ex.take_history().iter().map(to_record).collect();
+    let events = to_records(&ex.take_history());
     let mut t = Transition {
         execution_arn: arn.to_string(),
         expected_version,

@@ -275,6 +275,56 @@ impl HistoryEvent {
     }
 }
 
+impl HistoryEvent {
+    /// Appends the event's `...EventDetails` object as compact JSON text to `out`, as
+    /// [`HistoryEvent::to_aws_json`] has it (nothing when the event has none), without building
+    /// a `serde_json::Value`. `payload_literal` appends the payload's JSON text as a JSON string
+    /// literal: the events of a step often carry one document, which the caller can render once.
+    pub fn write_details(
+        &self,
+        out: &mut String,
+        payload_literal: &mut dyn FnMut(&Value, &mut String),
+    ) {
+        let Some(field) = self.event_type.details_field() else {
+            return;
+        };
+        if self.details.is_none() && self.payload.is_none() {
+            return;
+        }
+        let empty = baton_json::Map::new();
+        let members = match &self.details {
+            None => Some(&empty),
+            Some(d) => d.as_object(),
+        };
+        match (&self.payload, members) {
+            (Some((key, value)), Some(members)) if !members.contains_key(*key) => {
+                out.push('{');
+                for (k, v) in members {
+                    baton_json::write_string_literal(k, out);
+                    out.push(':');
+                    v.write_json(out);
+                    out.push(',');
+                }
+                baton_json::write_string_literal(key, out);
+                out.push(':');
+                payload_literal(value, out);
+                out.push('}');
+            }
+            // Not the usual shapes (details that are not an object, or that name the payload's
+            // member already): as the wire form has them.
+            (Some(_), _) => {
+                if let Some(d) = self.to_aws_json().get(field) {
+                    out.push_str(&d.to_string());
+                }
+            }
+            (None, _) => match &self.details {
+                Some(d) => d.write_json(out),
+                None => out.push_str("{}"),
+            },
+        }
+    }
+}
+
 /// The `...Details` of a payload: `{"truncated": false}` (Baton never truncates history).
 pub fn payload_details() -> Value {
     static DETAILS: std::sync::OnceLock<Value> = std::sync::OnceLock::new();

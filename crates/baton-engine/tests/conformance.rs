@@ -27,6 +27,20 @@ fn manifest(rel: &str) -> PathBuf {
 
 fn run_case(case: &Value) -> Result<(), String> {
     sfn_cases::set_wildcards(case);
+    let ex = execute(case)?;
+    sfn_cases::compare(
+        case,
+        &Outcome {
+            status: ex.status().as_str().to_string(),
+            output: ex.output().map(|o| o.to_value()),
+            error: ex.error().map(|e| e.error.clone()),
+            cause: ex.error().and_then(|e| e.cause.clone()),
+            history: Some(ex.history().iter().map(HistoryEvent::to_aws_json).collect()),
+        },
+    )
+}
+
+fn execute(case: &Value) -> Result<baton_engine::Execution, String> {
     let definition = case["definition"].to_string();
     let workflow_type = match case["state_machine_type"].as_str() {
         Some("EXPRESS") => WorkflowType::Express,
@@ -61,23 +75,51 @@ fn run_case(case: &Value) -> Result<(), String> {
     } else {
         input
     };
-    let ex = driver::run(
+    Ok(driver::run(
         Arc::new(machine),
         info,
         input,
         &mut NoTargets,
         Clock::Virtual,
-    );
-    sfn_cases::compare(
-        case,
-        &Outcome {
-            status: ex.status().as_str().to_string(),
-            output: ex.output().map(|o| o.to_value()),
-            error: ex.error().map(|e| e.error.clone()),
-            cause: ex.error().and_then(|e| e.cause.clone()),
-            history: Some(ex.history().iter().map(HistoryEvent::to_aws_json).collect()),
-        },
-    )
+    ))
+}
+
+/// The details text the store keeps for each event (`HistoryEvent::write_details`, which
+/// renders without the wire form) is the wire form's details, for every event of every case.
+#[test]
+fn stored_details_are_the_wire_details() {
+    let mut events = 0;
+    for (id, case) in
+        sfn_cases::runnable_cases(&manifest("../../conformance/sfn/localstack-sfn.jsonl"))
+    {
+        let Ok(Ok(ex)) = std::panic::catch_unwind(|| execute(&case)) else {
+            continue;
+        };
+        for event in ex.history() {
+            let wire = event.to_aws_json();
+            let expected = event
+                .event_type
+                .details_field()
+                .and_then(|field| wire.get(field));
+            let mut text = String::new();
+            event.write_details(&mut text, &mut |payload, out| {
+                baton_json::write_string_literal(&payload.to_json_string(), out);
+            });
+            let stored: Option<Value> =
+                (!text.is_empty()).then(|| serde_json::from_str(&text).unwrap());
+            assert_eq!(
+                stored.as_ref(),
+                expected,
+                "{id}: event {}: {text}",
+                event.id
+            );
+            if let Some(expected) = expected {
+                assert_eq!(text, expected.to_string(), "{id}: event {}", event.id);
+            }
+            events += 1;
+        }
+    }
+    assert!(events > 3_000, "only {events} events compared");
 }
 
 #[test]

@@ -218,6 +218,11 @@ impl Json {
         out
     }
 
+    /// Appends the compact JSON text to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        write_compact(self, out);
+    }
+
     /// The length in bytes of the compact JSON text, without building it.
     pub fn json_len(&self) -> usize {
         let mut count = Counter(0);
@@ -311,6 +316,11 @@ fn measure(v: &Json, count: &mut Counter) {
             }
         }
     }
+}
+
+/// Appends `s` as a JSON string literal (quoted, escaped as `serde_json` escapes) to `out`.
+pub fn write_string_literal(s: &str, out: &mut String) {
+    write_string(s, out);
 }
 
 fn write_string(s: &str, out: &mut String) {
