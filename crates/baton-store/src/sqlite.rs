@@ -54,7 +54,6 @@ CREATE TABLE IF NOT EXISTS revisions (
     config TEXT NOT NULL,
     PRIMARY KEY (arn, revision_id)
 );
-CREATE INDEX IF NOT EXISTS executions_running ON executions (status, lease_until_millis);
 CREATE INDEX IF NOT EXISTS executions_owned ON executions (owner) WHERE status = 'RUNNING';
 CREATE TABLE IF NOT EXISTS nodes (
     node TEXT PRIMARY KEY,
@@ -70,6 +69,13 @@ CREATE TABLE IF NOT EXISTS history (
     event_type TEXT NOT NULL,
     details TEXT NOT NULL,
     PRIMARY KEY (execution_arn, id)
+);
+CREATE TABLE IF NOT EXISTS history_steps (
+    execution_arn TEXT NOT NULL,
+    first_id INTEGER NOT NULL,
+    last_id INTEGER NOT NULL,
+    events BLOB NOT NULL,
+    PRIMARY KEY (execution_arn, first_id)
 );
 CREATE TABLE IF NOT EXISTS timers (
     execution_arn TEXT NOT NULL,
@@ -580,11 +586,7 @@ fn check(conn: &Connection, t: &Transition) -> Result<()> {
             )));
         }
     }
-    let last: i64 = conn
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM history WHERE execution_arn = ?1")
-        .and_then(|mut s| s.query_row(params![t.execution_arn], |r| r.get(0)))
-        .map_err(backend)?;
-    let last = to_u64(last);
+    let last = last_event_id(conn, &t.execution_arn)?;
     for (i, e) in t.events.iter().enumerate() {
         if e.id != last + 1 + i as u64 {
             return Err(StoreError::HistoryGap {
@@ -808,9 +810,12 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
+    // executions_running served per-execution leases, which node leases replaced: nothing
+    // reads it, and every start and ending wrote it.
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS timers_owned ON timers (owner, fire_at_millis);
-         CREATE INDEX IF NOT EXISTS tasks_by_node ON tasks (node, token);",
+         CREATE INDEX IF NOT EXISTS tasks_by_node ON tasks (node, token);
+         DROP INDEX IF EXISTS executions_running;",
     )?;
     conn.execute(
         &format!(
@@ -1032,22 +1037,101 @@ fn insert_first_step(
     insert_tasks(tx, arn, &t.tasks_added, owner)
 }
 
+/// The id of an execution's last history event (0 before the first).
+fn last_event_id(conn: &Connection, arn: &str) -> Result<u64> {
+    // A step's events are one row; steps come after the rows of the older layout.
+    let last: Option<i64> = conn
+        .prepare_cached(
+            "SELECT last_id FROM history_steps WHERE execution_arn = ?1 \
+             ORDER BY first_id DESC LIMIT 1",
+        )
+        .and_then(|mut s| s.query_row(params![arn], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    let last = match last {
+        Some(last) => last,
+        None => conn
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM history WHERE execution_arn = ?1")
+            .and_then(|mut s| s.query_row(params![arn], |r| r.get(0)))
+            .map_err(backend)?,
+    };
+    Ok(to_u64(last))
+}
+
+/// A step's events (ids without a gap, checked before) as one row: one insert instead of one
+/// per event, and rows packed into pages whole.
 fn insert_events(conn: &Connection, arn: &str, events: &[HistoryRecord]) -> rusqlite::Result<()> {
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO history (execution_arn, id, previous_event_id, timestamp_millis, \
-         event_type, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    for e in events {
-        insert.execute(params![
-            arn,
-            to_i64(e.id),
-            to_i64(e.previous_event_id),
-            e.timestamp_millis,
-            e.event_type,
-            e.details
-        ])?;
-    }
+    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+        return Ok(());
+    };
+    conn.prepare_cached(
+        "INSERT INTO history_steps (execution_arn, first_id, last_id, events) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        arn,
+        to_i64(first.id),
+        to_i64(last.id),
+        encode_events(events)
+    ])?;
     Ok(())
+}
+
+/// The encoding of a step's events: per event its id, previous event id and timestamp (8 bytes
+/// each, little-endian), then its type and details, each as a 4-byte length and UTF-8 text.
+fn encode_events(events: &[HistoryRecord]) -> Vec<u8> {
+    let size: usize = events
+        .iter()
+        .map(|e| 32 + e.event_type.len() + e.details.len())
+        .sum();
+    let mut out = Vec::with_capacity(size);
+    for e in events {
+        out.extend_from_slice(&e.id.to_le_bytes());
+        out.extend_from_slice(&e.previous_event_id.to_le_bytes());
+        out.extend_from_slice(&e.timestamp_millis.to_le_bytes());
+        for text in [&e.event_type, &e.details] {
+            out.extend_from_slice(&u32::try_from(text.len()).unwrap_or(u32::MAX).to_le_bytes());
+            out.extend_from_slice(text.as_bytes());
+        }
+    }
+    out
+}
+
+/// The events of a row of `history_steps`; an error (never a panic) if it is not one.
+fn decode_events(mut bytes: &[u8]) -> Result<Vec<HistoryRecord>> {
+    fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+        if bytes.len() < n {
+            return Err(StoreError::Backend(
+                "a history row is cut short (the database file is damaged)".into(),
+            ));
+        }
+        let (head, rest) = bytes.split_at(n);
+        *bytes = rest;
+        Ok(head)
+    }
+    fn word(bytes: &mut &[u8]) -> Result<[u8; 8]> {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(take(bytes, 8)?);
+        Ok(w)
+    }
+    fn text(bytes: &mut &[u8]) -> Result<String> {
+        let mut n = [0u8; 4];
+        n.copy_from_slice(take(bytes, 4)?);
+        let n = usize::try_from(u32::from_le_bytes(n)).unwrap_or(usize::MAX);
+        String::from_utf8(take(bytes, n)?.to_vec()).map_err(|_| {
+            StoreError::Backend("a history row is not UTF-8 (the database file is damaged)".into())
+        })
+    }
+    let mut events = Vec::new();
+    while !bytes.is_empty() {
+        events.push(HistoryRecord {
+            id: u64::from_le_bytes(word(&mut bytes)?),
+            previous_event_id: u64::from_le_bytes(word(&mut bytes)?),
+            timestamp_millis: i64::from_le_bytes(word(&mut bytes)?),
+            event_type: text(&mut bytes)?,
+            details: text(&mut bytes)?,
+        });
+    }
+    Ok(events)
 }
 
 fn insert_tasks(
@@ -1345,7 +1429,8 @@ impl Store for SqliteStore {
 
     fn history(&self, arn: &str, after_id: u64, limit: usize) -> Result<Vec<HistoryRecord>> {
         let conn = self.read()?;
-        all_rows(
+        // Events stored one per row before steps were (they come first), then steps.
+        let mut events = all_rows(
             &conn,
             "SELECT id, previous_event_id, timestamp_millis, event_type, details FROM history \
                  WHERE execution_arn = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
@@ -1359,7 +1444,39 @@ impl Store for SqliteStore {
                     details: r.get(4)?,
                 })
             },
-        )
+        )?;
+        let after = events.last().map_or(after_id, |e| e.id);
+        if events.len() >= limit {
+            return Ok(events);
+        }
+        // From the step holding the event after `after` on.
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT events FROM history_steps WHERE execution_arn = ?1 AND first_id >= \
+                 COALESCE((SELECT MAX(first_id) FROM history_steps \
+                           WHERE execution_arn = ?1 AND first_id <= ?2), 0) \
+                 ORDER BY first_id",
+            )
+            .map_err(backend)?;
+        let mut rows = stmt
+            .query(params![arn, to_i64(after.saturating_add(1))])
+            .map_err(backend)?;
+        while events.len() < limit {
+            let Some(row) = rows.next().map_err(backend)? else {
+                break;
+            };
+            let bytes =
+                row.get_ref(0).map_err(backend)?.as_bytes().map_err(|e| {
+                    StoreError::Backend(format!("a history row is not a blob: {e}"))
+                })?;
+            events.extend(
+                decode_events(bytes)?
+                    .into_iter()
+                    .filter(|e| e.id > after)
+                    .take(limit - events.len()),
+            );
+        }
+        Ok(events)
     }
 
     fn commit(&self, batch: &[Transition]) -> Result<Vec<Result<u64>>> {
@@ -2064,4 +2181,46 @@ fn activity_row(r: &Row<'_>) -> rusqlite::Result<ActivityRecord> {
         created_millis: r.get(2)?,
         config: r.get(3)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: u64, event_type: &str, details: &str) -> HistoryRecord {
+        HistoryRecord {
+            id,
+            previous_event_id: id.saturating_sub(1),
+            timestamp_millis: -5 + id as i64,
+            event_type: event_type.into(),
+            details: details.into(),
+        }
+    }
+
+    #[test]
+    fn a_step_of_events_encodes_and_decodes() {
+        let events = vec![
+            record(7, "PassStateEntered", r#"{"name":"é","input":"{}"}"#),
+            record(8, "PassStateExited", ""),
+            record(u64::MAX, "", "x"),
+        ];
+        assert_eq!(decode_events(&encode_events(&events)).ok(), Some(events));
+        assert_eq!(decode_events(&[]).ok(), Some(vec![]));
+    }
+
+    #[test]
+    fn a_damaged_step_is_an_error_not_a_panic() {
+        let bytes = encode_events(&[record(1, "ExecutionStarted", "{}")]);
+        for cut in 0..bytes.len() {
+            let _ = decode_events(&bytes[..cut]);
+            assert!(decode_events(&bytes[..cut]).is_err() || cut == 0, "{cut}");
+        }
+        let mut bad = bytes.clone();
+        let at = bytes.len() - 1;
+        bad[at] = 0xff;
+        assert!(decode_events(&bad).is_err());
+        let mut huge = bytes;
+        huge[24..28].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_events(&huge).is_err());
+    }
 }

@@ -214,6 +214,19 @@ fn commits_are_fenced_and_contiguous(store: &dyn Store) {
         store.history(&ex.arn, 1, 1).unwrap(),
         vec![event(2, "PassStateEntered")]
     );
+    // Pages cut through the steps anywhere.
+    for after in 0..4 {
+        for limit in 1..4 {
+            let ids: Vec<u64> = store
+                .history(&ex.arn, after, limit)
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect();
+            let expected: Vec<u64> = (after + 1..=3).take(limit).collect();
+            assert_eq!(ids, expected, "after {after}, limit {limit}");
+        }
+    }
     let stored = store.get_execution(&ex.arn).unwrap().unwrap();
     assert_eq!((stored.version, stored.snapshot), (3, vec![3]));
     assert!(matches!(
@@ -1457,7 +1470,8 @@ fn sqlite_a_failed_write_fails_only_its_own_item() {
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch(
-            "CREATE TRIGGER refuse BEFORE INSERT ON history WHEN NEW.event_type = 'Refused' \
+            "CREATE TRIGGER refuse BEFORE INSERT ON history_steps \
+             WHEN instr(NEW.events, 'Refused') > 0 \
              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
         )
         .unwrap();
@@ -1529,7 +1543,14 @@ fn sqlite_migrates_an_older_file() {
                  lease_until_millis INTEGER NOT NULL DEFAULT 0, UNIQUE (state_machine_arn, name));
              CREATE TABLE express_pending (arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL,
                  name TEXT NOT NULL, input TEXT NOT NULL, start_millis INTEGER NOT NULL,
-                 seed INTEGER NOT NULL);",
+                 seed INTEGER NOT NULL);
+             CREATE TABLE history (execution_arn TEXT NOT NULL, id INTEGER NOT NULL,
+                 previous_event_id INTEGER NOT NULL, timestamp_millis INTEGER NOT NULL,
+                 event_type TEXT NOT NULL, details TEXT NOT NULL,
+                 PRIMARY KEY (execution_arn, id));
+             INSERT INTO history VALUES ('x', 1, 0, 2001, 'ExecutionStarted', '{}'),
+                 ('x', 2, 1, 2002, 'PassStateEntered', '{}'),
+                 ('x', 3, 2, 2003, 'PassStateExited', '{}');",
         )
         .unwrap();
         let m = machine("m");
@@ -1562,6 +1583,34 @@ fn sqlite_migrates_an_older_file() {
         store.get_state_machine_revision(SM, "r1").unwrap(),
         Some(machine("m"))
     );
+    // Its history, one row per event, goes on in steps (one row per step), read as one.
+    one(
+        &store,
+        step(
+            "x",
+            1,
+            vec![event(4, "WaitStateEntered"), event(5, "WaitStateExited")],
+        ),
+    )
+    .unwrap();
+    assert!(matches!(
+        one(&store, step("x", 2, vec![event(5, "ExecutionSucceeded")])),
+        Err(StoreError::HistoryGap { last: 5, .. })
+    ));
+    one(&store, step("x", 2, vec![event(6, "ExecutionSucceeded")])).unwrap();
+    let ids = |after: u64, limit: usize| -> Vec<u64> {
+        let page = store.history("x", after, limit).unwrap();
+        page.iter().map(|e| e.id).collect()
+    };
+    assert_eq!(ids(0, 100), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(ids(0, 2), vec![1, 2]);
+    assert_eq!(ids(2, 2), vec![3, 4]);
+    assert_eq!(ids(3, 1), vec![4]);
+    assert_eq!(ids(4, 5), vec![5, 6]);
+    assert_eq!(ids(6, 5), Vec::<u64>::new());
+    let all = store.history("x", 0, 100).unwrap();
+    assert_eq!(all[0].event_type, "ExecutionStarted");
+    assert_eq!(all[4], event(5, "WaitStateExited"));
     // And it works as a new file does.
     started(&store, "new");
     drop(store);
