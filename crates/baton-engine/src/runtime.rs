@@ -108,8 +108,12 @@ struct QueuedStart {
     /// Its first step, run on the caller's thread (so that callers compute theirs side by
     /// side while the starter thread commits).
     prepared: crate::durable::PreparedStart,
-    reply: std::sync::mpsc::Sender<Result<Step>>,
+    reply: StartReply,
 }
+
+/// Where a queued start's result goes: called once, on the starter thread, so it must not
+/// block (send it on a channel).
+pub type StartReply = Box<dyn FnOnce(Result<Step>) + Send>;
 
 /// Told the asynchronous Express starts of a node this one took over (to run them again).
 pub type ExpressTaken = Arc<dyn Fn(Vec<baton_store::ExpressStart>) + Send + Sync>;
@@ -354,6 +358,35 @@ impl Runtime {
         seed: u64,
         via: StartedVia,
     ) -> Result<Step> {
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.start_execution_queued(
+            machine,
+            name,
+            input,
+            seed,
+            via,
+            Box::new(move |result| {
+                let _ = reply.send(result);
+            }),
+        )?;
+        answer
+            .recv()
+            .map_err(|_| DurableError::Unavailable("the runtime stopped".into()))?
+    }
+
+    /// [`Runtime::start_execution_grouped`] for callers that must not wait (an asynchronous
+    /// request handler): runs the first step here, queues the start for the starter thread
+    /// and returns; `reply` gets the result once it is stored. `Err` (and `reply` dropped
+    /// uncalled) when the start is refused before it is queued (its name, its input).
+    pub fn start_execution_queued(
+        &self,
+        machine: &StateMachineRecord,
+        name: &str,
+        input: &str,
+        seed: u64,
+        via: StartedVia,
+        reply: StartReply,
+    ) -> Result<()> {
         let now = (self.shared.clock)();
         // The core runs the first step here: if it panics, this start fails alone.
         let mut prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -368,16 +401,21 @@ impl Runtime {
         })?;
         prepared.execution.version_arn = via.version_arn;
         prepared.execution.alias_arn = via.alias_arn;
-        let (reply, answer) = std::sync::mpsc::channel();
         self.shared
             .starts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(QueuedStart { prepared, reply });
         self.shared.starts_wake.notify_one();
-        answer
-            .recv()
-            .map_err(|_| DurableError::Unavailable("the runtime stopped".into()))?
+        if self.shared.stop.load(Ordering::SeqCst) {
+            // The starter thread may have answered what it left already: answer the rest.
+            let left =
+                std::mem::take(&mut *self.shared.starts.lock().unwrap_or_else(|p| p.into_inner()));
+            for s in left {
+                (s.reply)(Err(DurableError::Unavailable("the runtime stopped".into())));
+            }
+        }
+        Ok(())
     }
 
     /// Delivers a signal now and commits its step before returning (StopExecution): the
@@ -583,9 +621,7 @@ fn starter(shared: &Shared) {
     let left: Vec<QueuedStart> =
         std::mem::take(&mut *shared.starts.lock().unwrap_or_else(|p| p.into_inner()));
     for s in left {
-        let _ = s
-            .reply
-            .send(Err(DurableError::Unavailable("the runtime stopped".into())));
+        (s.reply)(Err(DurableError::Unavailable("the runtime stopped".into())));
     }
 }
 
@@ -626,7 +662,7 @@ fn starter_loop(shared: &Shared) {
                         dispatch.append(&mut step.dispatch);
                         step
                     });
-                    let _ = reply.send(result);
+                    reply(result);
                 }
                 shared.dispatch(dispatch);
                 shared.timers_changed();
@@ -634,7 +670,7 @@ fn starter_loop(shared: &Shared) {
             Err(e) => {
                 let message = e.to_string();
                 for reply in waiting {
-                    let _ = reply.send(Err(DurableError::Store(StoreError::Backend(
+                    reply(Err(DurableError::Store(StoreError::Backend(
                         message.clone(),
                     ))));
                 }

@@ -161,6 +161,9 @@ pub async fn handle(
         Ok((operation, input)) if operation == "StartSyncExecution" => {
             start_sync(server, input).await
         }
+        Ok((operation, input)) if operation == "StartExecution" => {
+            start_execution(server, input).await
+        }
         Ok((operation, input)) => {
             let server = Arc::clone(&server);
             blocking(move || ops::dispatch(&server, &operation, &input)).await
@@ -192,6 +195,20 @@ async fn start_sync(server: Arc<Server>, input: Value) -> ApiResult {
             blocking(move || ops::InlineSync::wait(wait, &machine_arn, &name)).await
         }
         None => blocking(move || ops::dispatch(&server, "StartSyncExecution", &input)).await,
+    }
+}
+
+/// StartExecution: a Standard execution of a cached state machine runs its first step here and
+/// waits (without a thread) for the starter thread to store it; any other goes the usual way.
+async fn start_execution(server: Arc<Server>, input: Value) -> ApiResult {
+    match ops::start_execution_inline(&server, &input)? {
+        Some(stored) => stored.await.unwrap_or_else(|_| {
+            Err(ApiError::new(
+                "ServiceUnavailable",
+                "Baton is stopping: the execution may not have been started.",
+            ))
+        }),
+        None => blocking(move || ops::dispatch(&server, "StartExecution", &input)).await,
     }
 }
 

@@ -712,6 +712,7 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
     let machine_arn = r.str("stateMachineArn", 256)?;
     let name = r.opt_str("name", 80)?.map(str::to_string);
     let input = execution_input(r)?;
+    let epoch = server.machines_epoch();
     let target = resolve(server, machine_arn)?;
     let via = baton_engine::runtime::StartedVia {
         version_arn: target.version.as_ref().map(|v| v.arn.clone()),
@@ -726,27 +727,100 @@ fn start_execution(server: &Server, r: &Request<'_>) -> ApiResult {
             .map_err(|e| start_error(e, machine_arn, name.as_deref().unwrap_or(""), ""))?;
         return Ok(json!({"executionArn": start.arn, "startDate": date(start.start_millis)}));
     }
+    // Only a machine whose first step is short may start on the request's thread next time.
+    if target.version.is_none()
+        && server
+            .standard()
+            .durable()
+            .machine(&machine)
+            .is_ok_and(|m| runs_briefly(&m))
+    {
+        server.remember_machine(&machine, epoch);
+    }
+    let (name, arn) = execution_name(machine_arn, name);
+    let step = server
+        .standard()
+        .start_execution_grouped(
+            &machine,
+            &name,
+            &input,
+            baton_engine::runtime::os_random(),
+            via,
+        )
+        .map_err(|e| start_error(e, machine_arn, &name, &arn))?;
+    started_answer(step, machine_arn, &name, &arn)
+}
+
+/// The execution's name (a new UUID when the request has none) and its ARN.
+fn execution_name(machine_arn: &str, name: Option<String>) -> (String, String) {
     let name = name.unwrap_or_else(new_uuid);
     let arn = format!(
         "{}:{name}",
         machine_arn.replacen(":stateMachine:", ":execution:", 1)
     );
-    let seed = baton_engine::runtime::os_random();
-    let step = server
-        .standard()
-        .start_execution_grouped(&machine, &name, &input, seed, via)
-        .map_err(|e| start_error(e, machine_arn, &name, &arn))?;
+    (name, arn)
+}
+
+/// StartExecution's answer for a stored start of a Standard execution.
+fn started_answer(
+    step: baton_engine::durable::Step,
+    machine_arn: &str,
+    name: &str,
+    arn: &str,
+) -> ApiResult {
     let record = step.execution;
     // Idempotent only while the execution runs; an ended one keeps its name.
     if step.existed && record.status != ExecutionStatus::Running {
         return Err(start_error(
-            DurableError::Store(StoreError::AlreadyExists(arn.clone())),
+            DurableError::Store(StoreError::AlreadyExists(arn.to_string())),
             machine_arn,
-            &name,
-            &arn,
+            name,
+            arn,
         ));
     }
     Ok(json!({"executionArn": record.arn, "startDate": date(record.start_millis)}))
+}
+
+/// StartExecution of a Standard execution without the blocking pool, when the state machine
+/// is cached (an unqualified ARN of a machine whose first step is short, read within the last
+/// second): its first step runs here and the answer comes on the receiver once the start is
+/// stored. `None` when it is not cached, and the request must go the usual way; nothing has
+/// happened then.
+pub fn start_execution_inline(
+    server: &Server,
+    input: &Value,
+) -> Result<Option<tokio::sync::oneshot::Receiver<ApiResult>>, ApiError> {
+    let r = Request { input };
+    let machine_arn = r.str("stateMachineArn", 256)?;
+    let Some(machine) = server.cached_machine(machine_arn) else {
+        return Ok(None);
+    };
+    if machine.workflow_type != "STANDARD" {
+        return Ok(None);
+    }
+    let name = r.opt_str("name", 80)?.map(str::to_string);
+    let input = execution_input(&r)?;
+    let (name, arn) = execution_name(&machine.arn, name);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let machine_arn = machine.arn.clone();
+    let (reply_name, reply_arn) = (name.clone(), arn.clone());
+    server
+        .standard()
+        .start_execution_queued(
+            &machine,
+            &name,
+            &input,
+            baton_engine::runtime::os_random(),
+            baton_engine::runtime::StartedVia::default(),
+            Box::new(move |result| {
+                let answer = result
+                    .map_err(|e| start_error(e, &machine_arn, &reply_name, &reply_arn))
+                    .and_then(|step| started_answer(step, &machine_arn, &reply_name, &reply_arn));
+                let _ = tx.send(answer);
+            }),
+        )
+        .map_err(|e| start_error(e, &machine.arn, &name, &arn))?;
+    Ok(Some(rx))
 }
 
 fn payload_details() -> Value {

@@ -191,3 +191,112 @@ fn pure_executions_through_the_api_match_aws() {
     println!("pure executions through the API: {passed} of {total} match AWS");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// StartExecution of a Standard execution answers the same whether it goes through the
+/// blocking pool (the first start of a state machine) or starts on the request's thread
+/// (a state machine read within the last second): idempotent starts, ended names, refused
+/// names and inputs, and the execution it stored.
+#[test]
+fn standard_starts_on_the_request_thread_answer_as_through_the_pool() {
+    let dir = std::env::temp_dir().join(format!("baton-api-inline-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let server = Arc::new(
+        Server::start(ServerConfig {
+            data_dir: dir.clone(),
+            ..ServerConfig::default()
+        })
+        .unwrap(),
+    );
+    let addr =
+        baton_server::api::serve_in_background(Arc::clone(&server), "127.0.0.1:0".parse().unwrap())
+            .unwrap();
+    let create = |name: &str, definition: Value| {
+        ok(
+            addr,
+            "CreateStateMachine",
+            &json!({"name": name, "definition": definition.to_string(),
+                    "roleArn": "arn:aws:iam::123456789012:role/r"}),
+        )
+        .unwrap()["stateMachineArn"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let pass = create(
+        "pass",
+        json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Result": {"ok": 1}, "ResultPath": "$.r", "End": true}}}),
+    );
+    let wait = create(
+        "wait",
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": true}}}),
+    );
+    let start = |machine: &str, name: &str, input: &str| {
+        call(
+            addr,
+            "StartExecution",
+            &json!({"stateMachineArn": machine, "name": name, "input": input}),
+        )
+    };
+    for (machine, ends) in [(&pass, true), (&wait, false)] {
+        // The first start reads the state machine from the store, and keeps it.
+        let (status, first) = start(machine, "first", r#"{"n": 1}"#);
+        assert_eq!(status, 200, "{first}");
+        assert!(server.cached_machine(machine).is_some());
+        // Then the same answers from the request's thread.
+        let (status, again) = start(machine, "first", r#"{"n": 1}"#);
+        if ends {
+            assert_eq!(status, 400, "{again}");
+            assert!(
+                again["__type"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("#ExecutionAlreadyExists")
+            );
+        } else {
+            assert_eq!((status, &again), (200, &first));
+        }
+        let (status, other) = start(machine, "first", r#"{"n": 2}"#);
+        assert_eq!(status, 400, "{other}");
+        assert!(
+            other["__type"]
+                .as_str()
+                .unwrap()
+                .ends_with("#ExecutionAlreadyExists")
+        );
+        let (status, bad) = start(machine, "a b", "{}");
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            bad["__type"].as_str().unwrap().ends_with("#InvalidName"),
+            "{bad}"
+        );
+        let (status, bad) = start(machine, "c", "{");
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            bad["__type"]
+                .as_str()
+                .unwrap()
+                .ends_with("#InvalidExecutionInput"),
+            "{bad}"
+        );
+        let (status, second) = start(machine, "second", r#"{"n": 2}"#);
+        assert_eq!(status, 200, "{second}");
+        let described = ok(
+            addr,
+            "DescribeExecution",
+            &json!({"executionArn": second["executionArn"]}),
+        )
+        .unwrap();
+        assert_eq!(described["input"], r#"{"n": 2}"#);
+        if ends {
+            assert_eq!(described["status"], "SUCCEEDED");
+            assert_eq!(described["output"], r#"{"n":2,"r":{"ok":1}}"#);
+        } else {
+            assert_eq!(described["status"], "RUNNING");
+        }
+        // No name: a new UUID each time.
+        let unnamed = ok(addr, "StartExecution", &json!({"stateMachineArn": machine})).unwrap();
+        let unnamed_too = ok(addr, "StartExecution", &json!({"stateMachineArn": machine})).unwrap();
+        assert_ne!(unnamed["executionArn"], unnamed_too["executionArn"]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
