@@ -160,7 +160,10 @@ fn is_activity(resource: &str) -> bool {
 /// state's output is the next state's input, and the execution's output): each distinct
 /// document is rendered and escaped once, not once per event.
 fn to_records(events: &[HistoryEvent]) -> Vec<HistoryRecord> {
-    let mut literals: Vec<(Json, String)> = Vec::new();
+    // The last few documents: a document is reused by the events right after it (a step of a
+    // Map with thousands of iterations must not search them all for each event).
+    const KEPT: usize = 8;
+    let mut literals: std::collections::VecDeque<(Json, String)> = Default::default();
     let mut payload_literal = |value: &Json, out: &mut String| {
         if let Some((_, literal)) = literals.iter().find(|(seen, _)| seen.ptr_eq(value)) {
             out.push_str(literal);
@@ -169,7 +172,13 @@ fn to_records(events: &[HistoryEvent]) -> Vec<HistoryRecord> {
         let mut literal = String::new();
         baton_json::write_string_literal(&value.to_json_string(), &mut literal);
         out.push_str(&literal);
-        literals.push((value.clone(), literal));
+        // Only shared containers and strings can be recognised again (ptr_eq).
+        if value.is_object() || value.is_array() || value.is_string() {
+            if literals.len() == KEPT {
+                literals.pop_front();
+            }
+            literals.push_back((value.clone(), literal));
+        }
     };
     events
         .iter()
@@ -907,6 +916,46 @@ impl Durable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A step's records, rendered with each shared document once, are what rendering every
+    /// event on its own gives (a Map's iterations and a Parallel's branches share documents).
+    #[test]
+    fn records_render_shared_documents_once_and_the_same() {
+        let definition = r#"{"StartAt": "P", "States": {
+            "P": {"Type": "Parallel", "Next": "M", "Branches": [
+                {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}},
+                {"StartAt": "B", "States": {"B": {"Type": "Pass", "Result": "b", "End": true}}}]},
+            "M": {"Type": "Map", "ItemsPath": "$[0].items", "End": true,
+                  "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": true}}}}}}"#;
+        let machine = analyze(definition, &Options::default()).machine.unwrap();
+        let info = ExecutionInfo {
+            execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+            name: "e".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+            state_machine_name: "m".into(),
+            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            start_millis: 0,
+            seed: 1,
+        };
+        let items: Vec<Json> = (0..20)
+            .map(|i| Json::parse(&format!(r#"{{"n": {i}, "s": "x\"y"}}"#)).unwrap())
+            .collect();
+        let mut input = Json::object();
+        input.set("items", Json::from_vec(items));
+        let mut ex = Execution::start(Arc::new(machine), info, input, 0);
+        assert_eq!(ex.status(), Status::Succeeded);
+        let events = ex.take_history();
+        assert!(events.len() > 60, "{}", events.len());
+        let records = to_records(&events);
+        for (event, record) in events.iter().zip(&records) {
+            let mut alone = String::new();
+            event.write_details(&mut alone, &mut |v, out| {
+                baton_json::write_string_literal(&v.to_json_string(), out);
+            });
+            assert_eq!(record.details, alone, "event {}", event.id);
+            assert_eq!(record.id, event.id);
+        }
+    }
 
     #[test]
     fn names_follow_aws_rules() {

@@ -115,6 +115,12 @@ struct QueuedStart {
 /// block (send it on a channel).
 pub type StartReply = Box<dyn FnOnce(Result<Step>) + Send>;
 
+/// Hands a start its result. A reply that panics fails its own caller only (its channel is
+/// dropped), never the starter thread that every later start waits for.
+fn answer(reply: StartReply, result: Result<Step>) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || reply(result)));
+}
+
 /// Told the asynchronous Express starts of a node this one took over (to run them again).
 pub type ExpressTaken = Arc<dyn Fn(Vec<baton_store::ExpressStart>) + Send + Sync>;
 
@@ -412,7 +418,10 @@ impl Runtime {
             let left =
                 std::mem::take(&mut *self.shared.starts.lock().unwrap_or_else(|p| p.into_inner()));
             for s in left {
-                (s.reply)(Err(DurableError::Unavailable("the runtime stopped".into())));
+                answer(
+                    s.reply,
+                    Err(DurableError::Unavailable("the runtime stopped".into())),
+                );
             }
         }
         Ok(())
@@ -621,7 +630,10 @@ fn starter(shared: &Shared) {
     let left: Vec<QueuedStart> =
         std::mem::take(&mut *shared.starts.lock().unwrap_or_else(|p| p.into_inner()));
     for s in left {
-        (s.reply)(Err(DurableError::Unavailable("the runtime stopped".into())));
+        answer(
+            s.reply,
+            Err(DurableError::Unavailable("the runtime stopped".into())),
+        );
     }
 }
 
@@ -646,6 +658,14 @@ fn starter_loop(shared: &Shared) {
         }
         let (prepared, waiting): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|s| (s.prepared, s.reply)).unzip();
+        // Only starts that set a timer have something for the timer thread to look at (its
+        // two queries are wasted on the others, which most starts are).
+        let sets_timers = prepared.iter().any(|p| {
+            p.execution
+                .first
+                .as_ref()
+                .is_some_and(|t| !t.timers_set.is_empty())
+        });
         let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             shared.durable.start_batch(prepared)
         }))
@@ -662,17 +682,20 @@ fn starter_loop(shared: &Shared) {
                         dispatch.append(&mut step.dispatch);
                         step
                     });
-                    reply(result);
+                    answer(reply, result);
                 }
                 shared.dispatch(dispatch);
-                shared.timers_changed();
+                if sets_timers {
+                    shared.timers_changed();
+                }
             }
             Err(e) => {
                 let message = e.to_string();
                 for reply in waiting {
-                    reply(Err(DurableError::Store(StoreError::Backend(
-                        message.clone(),
-                    ))));
+                    answer(
+                        reply,
+                        Err(DurableError::Store(StoreError::Backend(message.clone()))),
+                    );
                 }
             }
         }

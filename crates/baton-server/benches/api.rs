@@ -10,7 +10,9 @@
 //!   acknowledged): starts per second (target: 3,000/s).
 //!
 //! `BATON_BENCH_SECONDS` sets the seconds per measurement (default 5); `BATON_BENCH_ONLY`
-//! (`sync` or `start`) runs one of the two.
+//! (`sync` or `start`) runs one of the two. `BATON_BENCH_ENDPOINT=HOST:PORT` measures another
+//! Step Functions endpoint (a peer emulator) with the same load generator instead of a server
+//! in this process; the state machines get names of their own there.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use baton_server::{Server, ServerConfig};
@@ -170,12 +172,22 @@ fn main() {
         .unwrap_or(5.0);
     let dir = std::env::temp_dir().join(format!("baton-bench-api-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let addr = serve(&dir);
+    let endpoint = std::env::var("BATON_BENCH_ENDPOINT").ok();
+    let addr = match &endpoint {
+        Some(peer) => peer.parse().expect("BATON_BENCH_ENDPOINT is HOST:PORT"),
+        None => serve(&dir),
+    };
+    // A peer keeps what earlier runs created: names of this run's own there.
+    let suffix = if endpoint.is_some() {
+        format!("-{}", std::process::id())
+    } else {
+        String::new()
+    };
     let role = "arn:aws:iam::123456789012:role/bench";
     let express = call_once(
         addr,
         "CreateStateMachine",
-        &json!({"name": "express5", "type": "EXPRESS", "definition": five_states(), "roleArn": role}),
+        &json!({"name": format!("express5{suffix}"), "type": "EXPRESS", "definition": five_states(), "roleArn": role}),
     )["stateMachineArn"]
         .as_str()
         .unwrap()
@@ -183,7 +195,7 @@ fn main() {
     let standard = call_once(
         addr,
         "CreateStateMachine",
-        &json!({"name": "standard5", "definition": five_states(), "roleArn": role}),
+        &json!({"name": format!("standard5{suffix}"), "definition": five_states(), "roleArn": role}),
     )["stateMachineArn"]
         .as_str()
         .unwrap()

@@ -231,11 +231,18 @@ fn open_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Read connections, opened as needed and kept for the next read.
+/// Read connections, opened as needed (at most [`MAX_READERS`] at once) and kept for the
+/// next read.
 struct Readers {
     path: std::path::PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Connections open, idle or reading.
+    open: std::sync::atomic::AtomicUsize,
 }
+
+/// Read connections open at most; a read beyond them uses the writer's connection (it waits
+/// for the writer's transaction, as every read did before readers had their own).
+const MAX_READERS: usize = 16;
 
 /// A connection to read with: one of the pool's, or the writer (a store in memory).
 enum ReadConn<'a> {
@@ -258,28 +265,45 @@ impl Drop for ReadConn<'_> {
     fn drop(&mut self) {
         if let ReadConn::Pooled(conn, readers) = self
             && let Some(conn) = conn.take()
-            && let Ok(mut idle) = readers.idle.lock()
-            && idle.len() < IDLE_READERS
         {
-            idle.push(conn);
+            match readers.idle.lock() {
+                Ok(mut idle) if idle.len() < IDLE_READERS => idle.push(conn),
+                _ => {
+                    drop(conn);
+                    readers
+                        .open
+                        .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
         }
     }
 }
 
 impl Readers {
-    fn take(&self) -> Result<ReadConn<'_>> {
-        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let conn = match idle {
-            Some(conn) => conn,
-            None => {
-                let conn = open_connection(&self.path)?;
-                // Reads only: a mistake that writes through it fails instead.
-                conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
-                    .map_err(backend)?;
-                conn
+    /// An idle connection, or a new one while fewer than [`MAX_READERS`] are open; `None`
+    /// when that many are reading.
+    fn take(&self) -> Result<Option<ReadConn<'_>>> {
+        use std::sync::atomic::Ordering;
+        if let Some(conn) = self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            return Ok(Some(ReadConn::Pooled(Some(conn), self)));
+        }
+        if self.open.fetch_add(1, Ordering::SeqCst) >= MAX_READERS {
+            self.open.fetch_sub(1, Ordering::SeqCst);
+            return Ok(None);
+        }
+        let opened = open_connection(&self.path).and_then(|conn| {
+            // Reads only: a mistake that writes through it fails instead.
+            conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
+                .map_err(backend)?;
+            Ok(conn)
+        });
+        match opened {
+            Ok(conn) => Ok(Some(ReadConn::Pooled(Some(conn), self))),
+            Err(e) => {
+                self.open.fetch_sub(1, Ordering::SeqCst);
+                Err(e)
             }
-        };
-        Ok(ReadConn::Pooled(Some(conn), self))
+        }
     }
 }
 
@@ -304,7 +328,7 @@ impl Checkpointer {
     fn start(path: &Path, writer: &Arc<Mutex<Connection>>) -> Result<Checkpointer> {
         let conn = open_connection(path)?;
         // A connection knows the file is in WAL mode (and so can checkpoint) once it read it.
-        conn.execute_batch("PRAGMA journal_mode = WAL;")
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(backend)?;
         let wake: Arc<(Mutex<CheckpointState>, std::sync::Condvar)> = Arc::default();
         let hook_wake = Arc::clone(&wake);
@@ -490,6 +514,7 @@ impl SqliteStore {
             readers: Some(Readers {
                 path: path.to_path_buf(),
                 idle: Mutex::default(),
+                open: std::sync::atomic::AtomicUsize::new(0),
             }),
             listeners: Listeners::default(),
             _checkpointer: Some(checkpointer),
@@ -534,10 +559,12 @@ impl SqliteStore {
 
     /// A connection for reads only: it does not wait for the writer's transaction.
     fn read(&self) -> Result<ReadConn<'_>> {
-        match &self.readers {
-            Some(readers) => readers.take(),
-            None => self.conn().map(ReadConn::Writer),
+        if let Some(readers) = &self.readers
+            && let Some(conn) = readers.take()?
+        {
+            return Ok(conn);
         }
+        self.conn().map(ReadConn::Writer)
     }
 }
 
@@ -1100,7 +1127,22 @@ fn encode_events(events: &[HistoryRecord]) -> Vec<u8> {
 }
 
 /// The events of a row of `history_steps`; an error (never a panic) if it is not one.
-fn decode_events(mut bytes: &[u8]) -> Result<Vec<HistoryRecord>> {
+#[cfg(test)]
+fn decode_events(bytes: &[u8]) -> Result<Vec<HistoryRecord>> {
+    let mut events = Vec::new();
+    decode_events_after(bytes, 0, usize::MAX, &mut events)?;
+    Ok(events)
+}
+
+/// Appends to `out` the events of a row of `history_steps` after id `after`, until `out` holds
+/// `limit`; the events before are skipped without being built. An error (never a panic) if the
+/// row is not one.
+fn decode_events_after(
+    mut bytes: &[u8],
+    after: u64,
+    limit: usize,
+    out: &mut Vec<HistoryRecord>,
+) -> Result<()> {
     fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
         if bytes.len() < n {
             return Err(StoreError::Backend(
@@ -1116,25 +1158,35 @@ fn decode_events(mut bytes: &[u8]) -> Result<Vec<HistoryRecord>> {
         w.copy_from_slice(take(bytes, 8)?);
         Ok(w)
     }
-    fn text(bytes: &mut &[u8]) -> Result<String> {
+    fn text<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8]> {
         let mut n = [0u8; 4];
         n.copy_from_slice(take(bytes, 4)?);
-        let n = usize::try_from(u32::from_le_bytes(n)).unwrap_or(usize::MAX);
-        String::from_utf8(take(bytes, n)?.to_vec()).map_err(|_| {
+        take(
+            bytes,
+            usize::try_from(u32::from_le_bytes(n)).unwrap_or(usize::MAX),
+        )
+    }
+    fn string(text: &[u8]) -> Result<String> {
+        String::from_utf8(text.to_vec()).map_err(|_| {
             StoreError::Backend("a history row is not UTF-8 (the database file is damaged)".into())
         })
     }
-    let mut events = Vec::new();
-    while !bytes.is_empty() {
-        events.push(HistoryRecord {
-            id: u64::from_le_bytes(word(&mut bytes)?),
-            previous_event_id: u64::from_le_bytes(word(&mut bytes)?),
-            timestamp_millis: i64::from_le_bytes(word(&mut bytes)?),
-            event_type: text(&mut bytes)?,
-            details: text(&mut bytes)?,
-        });
+    while !bytes.is_empty() && out.len() < limit {
+        let id = u64::from_le_bytes(word(&mut bytes)?);
+        let previous_event_id = u64::from_le_bytes(word(&mut bytes)?);
+        let timestamp_millis = i64::from_le_bytes(word(&mut bytes)?);
+        let (event_type, details) = (text(&mut bytes)?, text(&mut bytes)?);
+        if id > after {
+            out.push(HistoryRecord {
+                id,
+                previous_event_id,
+                timestamp_millis,
+                event_type: string(event_type)?,
+                details: string(details)?,
+            });
+        }
     }
-    Ok(events)
+    Ok(())
 }
 
 fn insert_tasks(
@@ -1225,6 +1277,13 @@ fn in_one_transaction<T, R>(
                 tx.rollback().map_err(backend)?;
                 return Ok(None);
             }
+        }
+        // A read that failed badly (I/O, memory) may have made SQLite roll the whole
+        // transaction back: the items after it must not run outside one.
+        if tx.is_autocommit() {
+            return Err(StoreError::Backend(
+                "the batch's transaction was rolled back by SQLite".into(),
+            ));
         }
     }
     tx.commit().map_err(backend)?;
@@ -1472,12 +1531,7 @@ impl Store for SqliteStore {
                 row.get_ref(0).map_err(backend)?.as_bytes().map_err(|e| {
                     StoreError::Backend(format!("a history row is not a blob: {e}"))
                 })?;
-            events.extend(
-                decode_events(bytes)?
-                    .into_iter()
-                    .filter(|e| e.id > after)
-                    .take(limit - events.len()),
-            );
+            decode_events_after(bytes, after, limit, &mut events)?;
         }
         Ok(events)
     }
@@ -2215,7 +2269,6 @@ mod tests {
     fn a_damaged_step_is_an_error_not_a_panic() {
         let bytes = encode_events(&[record(1, "ExecutionStarted", "{}")]);
         for cut in 0..bytes.len() {
-            let _ = decode_events(&bytes[..cut]);
             assert!(decode_events(&bytes[..cut]).is_err() || cut == 0, "{cut}");
         }
         let mut bad = bytes.clone();

@@ -1461,6 +1461,41 @@ fn sqlite_wal_starts_over_under_continuous_writes() {
     }
 }
 
+/// More concurrent reads than the store opens reader connections for all succeed (the rest
+/// read through the writer's connection), while a writer commits.
+#[test]
+fn sqlite_many_concurrent_readers() {
+    let path = temp_db("readers");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
+    let arn = started(&*store, "read").arn;
+    let readers: Vec<_> = (0..40)
+        .map(|_| {
+            let (store, arn) = (Arc::clone(&store), arn.clone());
+            std::thread::spawn(move || {
+                for _ in 0..50 {
+                    assert!(store.get_execution(&arn).unwrap().is_some());
+                    store.history(&arn, 0, 10).unwrap();
+                }
+            })
+        })
+        .collect();
+    for i in 0..50u64 {
+        one(
+            &*store,
+            step(&arn, i + 1, vec![event(i + 1, "PassStateEntered")]),
+        )
+        .unwrap();
+    }
+    for r in readers {
+        r.join().unwrap();
+    }
+    assert_eq!(store.history(&arn, 0, 100).unwrap().len(), 50);
+    drop(store);
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
 /// A write that fails inside a batch (here a trigger refuses some history events) fails its
 /// own start or transition alone: the others of the batch are stored, the failed one left
 /// exactly as it was.
