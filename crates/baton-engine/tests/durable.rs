@@ -228,4 +228,16 @@ fn callback_tasks_complete_by_token() {
     assert_eq!(done.execution.status, ExecutionStatus::Succeeded);
     assert_eq!(done.execution.output.as_deref(), Some(r#"{"ok":true}"#));
     assert_eq!(durable.store().get_task(&token).unwrap(), None);
+    // A succeeded execution keeps no snapshot (nothing restores it); a running one does.
+    assert!(step.execution.snapshot.len() > 10);
+    assert!(done.execution.snapshot.is_empty());
+    assert!(
+        durable
+            .store()
+            .get_execution(&done.execution.arn)
+            .unwrap()
+            .unwrap()
+            .snapshot
+            .is_empty()
+    );
 }
