@@ -639,18 +639,7 @@ fn apply(conn: &Connection, t: &Transition) -> rusqlite::Result<u64> {
             clear.execute(params![arn, to_i64(*id)])?;
         }
         let owner = t.node.as_ref().map(|f| f.node.as_str());
-        let mut set = conn.prepare_cached(
-            "INSERT OR REPLACE INTO timers (execution_arn, timer_id, fire_at_millis, owner) \
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for timer in &t.timers_set {
-            set.execute(params![
-                arn,
-                to_i64(timer.timer_id),
-                timer.fire_at_millis,
-                owner
-            ])?;
-        }
+        insert_timers(conn, arn, &t.timers_set, owner)?;
         if let Some(node) = owner {
             // The execution is the committing node's now: so are the timers it set before.
             conn.prepare_cached(
@@ -1052,11 +1041,22 @@ fn insert_first_step(
     if ended {
         return Ok(());
     }
-    let mut set = tx.prepare_cached(
+    insert_timers(tx, arn, &t.timers_set, owner)?;
+    insert_tasks(tx, arn, &t.tasks_added, owner)
+}
+
+/// Sets (or moves) an execution's timers, owned by `owner`.
+fn insert_timers(
+    conn: &Connection,
+    arn: &str,
+    timers: &[TimerRecord],
+    owner: Option<&str>,
+) -> rusqlite::Result<()> {
+    let mut set = conn.prepare_cached(
         "INSERT OR REPLACE INTO timers (execution_arn, timer_id, fire_at_millis, owner) \
          VALUES (?1, ?2, ?3, ?4)",
     )?;
-    for timer in &t.timers_set {
+    for timer in timers {
         set.execute(params![
             arn,
             to_i64(timer.timer_id),
@@ -1064,7 +1064,7 @@ fn insert_first_step(
             owner
         ])?;
     }
-    insert_tasks(tx, arn, &t.tasks_added, owner)
+    Ok(())
 }
 
 /// The id of an execution's last history event (0 before the first).
