@@ -280,6 +280,8 @@ pub struct Server {
     >,
     /// Bumped by every [`Server::forget_machines`]: a read that began before is not cached.
     machines_epoch: std::sync::atomic::AtomicU64,
+    /// StartExecution requests whose first step ran on the request's thread.
+    inline_starts: std::sync::atomic::AtomicU64,
 }
 
 /// How long a cached state machine is used. AWS's UpdateStateMachine is eventually consistent
@@ -362,6 +364,7 @@ impl Server {
             tasks_added,
             machines: std::sync::RwLock::default(),
             machines_epoch: std::sync::atomic::AtomicU64::new(0),
+            inline_starts: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -448,6 +451,19 @@ impl Server {
                 (Arc::new(machine.clone()), std::time::Instant::now()),
             );
         }
+    }
+
+    /// How many StartExecution requests ran their first step on the request's thread (a
+    /// cached state machine) rather than on the blocking pool.
+    pub fn inline_starts(&self) -> u64 {
+        self.inline_starts
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Counts a StartExecution that ran on the request's thread.
+    pub fn count_inline_start(&self) {
+        self.inline_starts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Forgets every cached state machine (one was created, changed or deleted).

@@ -801,6 +801,7 @@ pub fn start_execution_inline(
     let name = r.opt_str("name", 80)?.map(str::to_string);
     let input = execution_input(&r)?;
     let (name, arn) = execution_name(&machine.arn, name);
+    server.count_inline_start();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let machine_arn = machine.arn.clone();
     let (reply_name, reply_arn) = (name.clone(), arn.clone());

@@ -239,8 +239,11 @@ fn standard_starts_on_the_request_thread_answer_as_through_the_pool() {
     };
     for (machine, ends) in [(&pass, true), (&wait, false)] {
         // The first start reads the state machine from the store, and keeps it.
+        let inline_before = server.inline_starts();
+        let cached_at = Instant::now();
         let (status, first) = start(machine, "first", r#"{"n": 1}"#);
         assert_eq!(status, 200, "{first}");
+        assert_eq!(server.inline_starts(), inline_before);
         assert!(server.cached_machine(machine).is_some());
         // Then the same answers from the request's thread.
         let (status, again) = start(machine, "first", r#"{"n": 1}"#);
@@ -297,6 +300,14 @@ fn standard_starts_on_the_request_thread_answer_as_through_the_pool() {
         let unnamed = ok(addr, "StartExecution", &json!({"stateMachineArn": machine})).unwrap();
         let unnamed_too = ok(addr, "StartExecution", &json!({"stateMachineArn": machine})).unwrap();
         assert_ne!(unnamed["executionArn"], unnamed_too["executionArn"]);
+        // The seven starts after the first ran on the request's thread (the refused name and
+        // input among them), unless the machine stalled past the cache's second.
+        let inline = server.inline_starts() - inline_before;
+        if cached_at.elapsed() < Duration::from_millis(900) {
+            assert_eq!(inline, 7, "starts on the request's thread");
+        } else {
+            assert!(inline > 0, "no start ran on the request's thread");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -209,6 +209,10 @@ pub struct SqliteStore {
     _checkpointer: Option<Checkpointer>,
 }
 
+/// The file's layout (`PRAGMA user_version`), raised when a newer one would be misread by an
+/// older Baton: 1, history events in `history_steps`.
+const SCHEMA_VERSION: i64 = 1;
+
 /// WAL frames after which the checkpointer is asked to copy the WAL back (64 MiB of 4 KiB
 /// pages): the rarer the checkpoints, the fewer copies of pages that every commit rewrites (the
 /// ends of tables and indexes that grow); measured, 4,096 frames gave 2,200-2,500 API starts/s
@@ -535,6 +539,17 @@ impl SqliteStore {
 
     /// The writer's settings, the schema and its migrations.
     fn prepare(conn: &Connection) -> Result<()> {
+        // A file a newer Baton wrote may keep things where this one would not look (as
+        // history_steps would be to a Baton before it): refuse it rather than misread it.
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(backend)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::Backend(format!(
+                "the database was written by a newer Baton (schema {found}); this one reads \
+                 schema {SCHEMA_VERSION} at most"
+            )));
+        }
         conn.execute_batch(
             // busy_timeout first: another process may hold the file (WAL recovery after a crash).
             // A 64 MiB page cache: histories are write-heavy. Checkpoints run on a thread of
@@ -548,7 +563,12 @@ impl SqliteStore {
         )
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
-        migrate(conn).map_err(backend)
+        migrate(conn).map_err(backend)?;
+        if found < SCHEMA_VERSION {
+            conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     fn conn(&self) -> Result<MutexGuard<'_, Connection>> {

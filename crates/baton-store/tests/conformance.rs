@@ -1561,6 +1561,30 @@ fn sqlite_a_failed_write_fails_only_its_own_item() {
     }
 }
 
+/// A file of a newer layout than this Baton knows is refused with a clear error, not misread.
+#[test]
+fn sqlite_refuses_a_file_of_a_newer_layout() {
+    let path = temp_db("newer");
+    drop(SqliteStore::open(&path).unwrap());
+    let version = |path: &PathBuf| -> i64 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&path), 1);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    match SqliteStore::open(&path) {
+        Err(StoreError::Backend(message)) => assert!(message.contains("newer Baton"), "{message}"),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a newer file was opened"),
+    }
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
 /// A file made before revisions, versions and Express revisions existed opens, and its running
 /// execution is pinned to its state machine's revision.
 #[test]
