@@ -137,6 +137,52 @@ impl Listeners {
     }
 }
 
+/// StartExecution is idempotent: the same name and input again is the existing execution; any
+/// other start of that name (or ARN) is refused.
+pub(crate) fn existing_or_taken(existing: ExecutionRecord, e: &NewExecution) -> Result<Started> {
+    if existing.input == e.input
+        && existing.state_machine_arn == e.state_machine_arn
+        && existing.name == e.name
+    {
+        Ok(Started::Existing(existing))
+    } else {
+        Err(StoreError::AlreadyExists(existing.arn))
+    }
+}
+
+impl NewExecution {
+    /// The execution as stored at `version` with `snapshot` and `owner`: running, or as the
+    /// `ending` of its first step left it.
+    pub(crate) fn record(
+        &self,
+        version: u64,
+        snapshot: Vec<u8>,
+        owner: Option<String>,
+        ending: Option<&Ending>,
+    ) -> ExecutionRecord {
+        ExecutionRecord {
+            arn: self.arn.clone(),
+            state_machine_arn: self.state_machine_arn.clone(),
+            revision_id: self.revision_id.clone(),
+            version_arn: self.version_arn.clone(),
+            alias_arn: self.alias_arn.clone(),
+            name: self.name.clone(),
+            status: ending.map_or(ExecutionStatus::Running, |end| end.status),
+            input: self.input.clone(),
+            output: ending.and_then(|end| end.output.clone()),
+            error: ending.and_then(|end| end.error.clone()),
+            cause: ending.and_then(|end| end.cause.clone()),
+            start_millis: self.start_millis,
+            stop_millis: ending.map(|end| end.stop_millis),
+            version,
+            snapshot,
+            owner,
+            redrive_count: 0,
+            redrive_millis: None,
+        }
+    }
+}
+
 /// The resources of the tasks that the first steps of newly created executions added.
 pub(crate) fn started_resources<'a>(
     executions: &'a [NewExecution],

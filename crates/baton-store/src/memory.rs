@@ -305,35 +305,17 @@ impl Store for MemoryStore {
         s.fence_holds(e.node.as_ref())?;
         let key = (e.state_machine_arn.clone(), e.name.clone());
         if let Some(existing) = s.names.get(&key).and_then(|a| s.executions.get(a)) {
-            return if existing.input == e.input {
-                Ok(Started::Existing(existing.clone()))
-            } else {
-                Err(StoreError::AlreadyExists(existing.arn.clone()))
-            };
+            return existing_or_taken(existing.clone(), e);
         }
         if s.executions.contains_key(&e.arn) {
             return Err(StoreError::AlreadyExists(e.arn.clone()));
         }
-        let record = ExecutionRecord {
-            arn: e.arn.clone(),
-            state_machine_arn: e.state_machine_arn.clone(),
-            revision_id: e.revision_id.clone(),
-            version_arn: e.version_arn.clone(),
-            alias_arn: e.alias_arn.clone(),
-            name: e.name.clone(),
-            status: ExecutionStatus::Running,
-            input: e.input.clone(),
-            output: None,
-            error: None,
-            cause: None,
-            start_millis: e.start_millis,
-            stop_millis: None,
-            version: 1,
-            snapshot: e.snapshot.clone(),
-            owner: e.node.as_ref().map(|f| f.node.clone()),
-            redrive_count: 0,
-            redrive_millis: None,
-        };
+        let record = e.record(
+            1,
+            e.snapshot.clone(),
+            e.node.as_ref().map(|f| f.node.clone()),
+            None,
+        );
         s.names.insert(key, e.arn.clone());
         s.executions.insert(e.arn.clone(), record);
         if let Some(first) = &e.first {

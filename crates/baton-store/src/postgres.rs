@@ -1188,18 +1188,6 @@ fn colliding<C: GenericClient>(
     )
 }
 
-/// StartExecution is idempotent: the same name and input again is the existing execution.
-fn existing_or_taken(existing: ExecutionRecord, e: &NewExecution) -> Result<Started> {
-    if existing.input == e.input
-        && existing.state_machine_arn == e.state_machine_arn
-        && existing.name == e.name
-    {
-        Ok(Started::Existing(existing))
-    } else {
-        Err(StoreError::AlreadyExists(existing.arn))
-    }
-}
-
 /// Stores a new execution (and its first step) inside the caller's transaction.
 fn start_in<C: GenericClient>(db: &mut Db<'_, C>, e: &NewExecution) -> Result<Started> {
     if let Some(f) = &e.node

@@ -904,18 +904,7 @@ fn start_in(tx: &Connection, e: &NewExecution) -> StartOutcome {
     }
     match existing_execution(tx, e) {
         Err(failed) => return Ok(Err(failed)),
-        Ok(Some(existing)) => {
-            return Ok(
-                if existing.input == e.input
-                    && existing.state_machine_arn == e.state_machine_arn
-                    && existing.name == e.name
-                {
-                    Ok(Started::Existing(existing))
-                } else {
-                    Err(StoreError::AlreadyExists(existing.arn))
-                },
-            );
-        }
+        Ok(Some(existing)) => return Ok(existing_or_taken(existing, e)),
         Ok(None) => {}
     }
     let Some(first) = &e.first else {
@@ -1025,26 +1014,12 @@ fn insert_execution(
     if let Some(t) = first {
         insert_first_step(tx, &e.arn, t, owner, ended).map_err(backend)?;
     }
-    Ok(Started::Created(ExecutionRecord {
-        arn: e.arn.clone(),
-        state_machine_arn: e.state_machine_arn.clone(),
-        revision_id: e.revision_id.clone(),
-        version_arn: e.version_arn.clone(),
-        alias_arn: e.alias_arn.clone(),
-        name: e.name.clone(),
-        status,
-        input: e.input.clone(),
-        output: ending.and_then(|end| end.output.clone()),
-        error: ending.and_then(|end| end.error.clone()),
-        cause: ending.and_then(|end| end.cause.clone()),
-        start_millis: e.start_millis,
-        stop_millis: ending.map(|end| end.stop_millis),
+    Ok(Started::Created(e.record(
         version,
-        snapshot: snapshot.clone(),
-        owner: row_owner.map(str::to_string),
-        redrive_count: 0,
-        redrive_millis: None,
-    }))
+        snapshot.clone(),
+        row_owner.map(str::to_string),
+        ending,
+    )))
 }
 
 /// A new execution's first step: its history, Map Runs and, unless it ended, its timers and
